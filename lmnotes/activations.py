@@ -1,0 +1,136 @@
+"""Transfer functions and their first two derivatives, written from the output.
+
+The forward pass already holds each layer's output ``a = f(n)``, so every derivative here
+takes ``a`` rather than the net input ``n``. The names follow MATLAB's Deep Learning Toolbox.
+Derived in the chapter "tansig and its derivatives".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+
+def tansig(n: Array) -> Array:
+    """Hyperbolic tangent sigmoid, ``2 / (1 + exp(-2 n)) - 1``, which equals ``tanh(n)``.
+
+    Parameters
+    ----------
+    n : ndarray, any shape
+        Net input.
+
+    Returns
+    -------
+    ndarray, same shape as ``n``
+        Values in (-1, 1).
+    """
+    return np.tanh(n)
+
+
+def tansig_d1(a: Array) -> Array:
+    """First derivative of tansig written from its output: ``1 - a**2``."""
+    return 1.0 - a * a
+
+
+def tansig_d2(a: Array) -> Array:
+    """Second derivative of tansig written from its output: ``-2 a (1 - a**2)``."""
+    return -2.0 * a * (1.0 - a * a)
+
+
+def logsig(n: Array) -> Array:
+    """Logistic sigmoid, ``1 / (1 + exp(-n))``, computed without overflow.
+
+    Parameters
+    ----------
+    n : ndarray, any shape
+        Net input.
+
+    Returns
+    -------
+    ndarray, same shape as ``n``
+        Values in (0, 1).
+    """
+    # 0.5 * (1 + tanh(n / 2)) is the same function and never overflows exp.
+    return 0.5 * (1.0 + np.tanh(0.5 * n))
+
+
+def logsig_d1(a: Array) -> Array:
+    """First derivative of logsig written from its output: ``a (1 - a)``."""
+    return a * (1.0 - a)
+
+
+def logsig_d2(a: Array) -> Array:
+    """Second derivative of logsig written from its output: ``a (1 - a) (1 - 2 a)``."""
+    return a * (1.0 - a) * (1.0 - 2.0 * a)
+
+
+def purelin(n: Array) -> Array:
+    """Linear transfer function, ``n`` itself (a copy)."""
+    return np.array(n, dtype=float, copy=True)
+
+
+def purelin_d1(a: Array) -> Array:
+    """First derivative of purelin: ones, shaped like ``a``."""
+    return np.ones_like(a)
+
+
+def purelin_d2(a: Array) -> Array:
+    """Second derivative of purelin: zeros, shaped like ``a``."""
+    return np.zeros_like(a)
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A transfer function with its derivatives.
+
+    Attributes
+    ----------
+    name : str
+        MATLAB's name: ``"tansig"``, ``"logsig"`` or ``"purelin"``.
+    f : callable
+        ``a = f(n)``, elementwise.
+    d1, d2 : callable
+        ``f'(n)`` and ``f''(n)``, both as functions of the output ``a``.
+    linear : bool
+        True for purelin (its derivative is the identity, which callers may skip).
+    """
+
+    name: str
+    f: Callable[[Array], Array]
+    d1: Callable[[Array], Array]
+    d2: Callable[[Array], Array]
+    linear: bool = False
+
+
+TRANSFER_FUNCTIONS: dict[str, Transfer] = {
+    "tansig": Transfer("tansig", tansig, tansig_d1, tansig_d2),
+    "logsig": Transfer("logsig", logsig, logsig_d1, logsig_d2),
+    "purelin": Transfer("purelin", purelin, purelin_d1, purelin_d2, linear=True),
+}
+
+
+def get_transfer(name: str) -> Transfer:
+    """Look up a transfer function by name.
+
+    Parameters
+    ----------
+    name : str
+        One of ``"tansig"``, ``"logsig"``, ``"purelin"``.
+
+    Returns
+    -------
+    Transfer
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not one of the known names.
+    """
+    if not isinstance(name, str) or name not in TRANSFER_FUNCTIONS:
+        known = ", ".join(repr(k) for k in TRANSFER_FUNCTIONS)
+        raise ValueError(f"unknown transfer function {name!r}: expected one of {known}")
+    return TRANSFER_FUNCTIONS[name]

@@ -1,0 +1,160 @@
+"""First derivatives of the network: the weight Jacobian (Marquardt sensitivities), the
+input Jacobian, and a finite-difference Jacobian to compare them with.
+
+Derived in the chapters "The N×W Jacobian for Levenberg–Marquardt" and "The input Jacobian".
+Every function works on the whole batch at once: no Python loop over samples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .validation import check_finite, check_vector
+
+if TYPE_CHECKING:
+    from .network import Network
+
+
+def sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> list[np.ndarray]:
+    """Marquardt sensitivities of every output to every layer's net input.
+
+    ``S_l[n, k, i] = ∂Y[n, k] / ∂z_l[n, i]`` where ``z_l = W_l a_{l-1} + b_l``. The recursion
+    runs backwards from the output layer:
+
+    ``S_L = diag(f_L'(z_L))``,  ``S_l = (S_{l+1} W_{l+1}) diag(f_l'(z_l))``.
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (n_params,)
+    acts : list of ndarray
+        The forward trace ``[X, A_1, ..., A_L]`` from :func:`lmnotes.network.forward_trace`.
+
+    Returns
+    -------
+    list of ndarray
+        ``[S_1, ..., S_L]``, ``S_l`` of shape ``(N, K, n_l)``.
+    """
+    layers = net.layer_views(w)
+    n_samples, n_out = acts[-1].shape
+    out_transfer = net.transfers[-1]
+    eye = np.eye(n_out)
+    if out_transfer.linear:
+        S = np.broadcast_to(eye, (n_samples, n_out, n_out))
+    else:
+        S = eye * out_transfer.d1(acts[-1])[:, None, :]
+    result = [S]
+    for l in range(net.n_layers - 1, 0, -1):
+        W_next = layers[l][0]
+        S = (S @ W_next) * net.transfers[l - 1].d1(acts[l])[:, None, :]
+        result.append(S)
+    return result[::-1]
+
+
+def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Jacobian of every output with respect to every weight and bias, by backpropagation.
+
+    For layer ``l``, ``∂Y[n, k]/∂W_l[i, j] = S_l[n, k, i] A_{l-1}[n, j]`` and
+    ``∂Y[n, k]/∂b_l[i] = S_l[n, k, i]``, with the sensitivities ``S_l`` of
+    :func:`sensitivities`. Each block is one broadcast outer product over the batch.
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (n_params,), checked
+    X : ndarray, shape (N, D), checked
+
+    Returns
+    -------
+    J : ndarray, shape (N*K, n_params)
+        Row ``n*K + k`` is ``∂Y[n, k]/∂w``; columns in the order of :meth:`Network.pack`.
+    """
+    from .network import forward_trace
+
+    acts = forward_trace(net, w, X)
+    sens = sensitivities(net, w, acts)
+    n_samples, n_out = acts[-1].shape
+    J = np.empty((n_samples, n_out, net.n_params))
+    for (start, mid, stop), S, A_prev in zip(net._offsets, sens, acts[:-1]):
+        n_here, n_prev = S.shape[2], A_prev.shape[1]
+        block = J[:, :, start:mid].reshape(n_samples, n_out, n_here, n_prev)
+        np.multiply(S[:, :, :, None], A_prev[:, None, None, :], out=block)
+        J[:, :, mid:stop] = S
+    return J.reshape(n_samples * n_out, net.n_params)
+
+
+def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """Jacobian of the outputs with respect to the inputs, for every sample.
+
+    It is the chain product ``W_L diag(f'(z_{L-1})) W_{L-1} ... diag(f'(z_1)) W_1`` (with
+    ``diag(f_L'(z_L))`` in front when the output layer is not linear), evaluated here as
+    ``S_1 W_1`` from the sensitivities of :func:`sensitivities`.
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (n_params,), checked
+    X : ndarray, shape (N, D), checked
+
+    Returns
+    -------
+    Jx : ndarray, shape (N, K, D)
+    """
+    from .network import forward_trace
+
+    acts = forward_trace(net, w, X)
+    S1 = sensitivities(net, w, acts)[0]
+    W1 = net.layer_views(w)[0][0]
+    return S1 @ W1
+
+
+def fd_jacobian(
+    f: Callable[[np.ndarray], np.ndarray],
+    w: object,
+    eps: float = 1e-6,
+    method: str = "central",
+) -> np.ndarray:
+    """Finite-difference Jacobian of a vector function, one column per coordinate.
+
+    Parameters
+    ----------
+    f : callable
+        Maps a vector of shape ``(P,)`` to an array of any shape with ``M`` entries; its output
+        is flattened row-major.
+    w : array_like, shape (P,)
+        Point at which to differentiate.
+    eps : float, default 1e-6
+        Step. Central differences have error ``O(eps**2)`` from truncation plus
+        ``O(machine eps / eps)`` from round-off; forward differences ``O(eps)`` plus the same.
+    method : {"central", "forward"}
+        ``(f(w + eps e_j) - f(w - eps e_j)) / (2 eps)`` (``2P`` calls of ``f``) or
+        ``(f(w + eps e_j) - f(w)) / eps`` (``P + 1`` calls).
+
+    Returns
+    -------
+    ndarray, shape (M, P)
+    """
+    w = check_vector(w, np.size(w), "w")
+    if not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a positive finite step; got {eps!r}")
+    if method not in ("central", "forward"):
+        raise ValueError(f"method must be 'central' or 'forward'; got {method!r}")
+
+    def call(x: np.ndarray) -> np.ndarray:
+        value = np.asarray(f(x), dtype=np.float64).ravel()
+        check_finite(value, "f(w)")
+        return value
+
+    base = call(w) if method == "forward" else None
+    columns = []
+    for j in range(w.size):
+        step = np.zeros_like(w)
+        step[j] = eps
+        if method == "central":
+            columns.append((call(w + step) - call(w - step)) / (2.0 * eps))
+        else:
+            columns.append((call(w + step) - base) / eps)
+    return np.stack(columns, axis=1)

@@ -1,0 +1,75 @@
+"""Checks on user input that fail early with a message naming what was expected."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_float_array(value: object, name: str) -> np.ndarray:
+    """Convert ``value`` to a float64 array, with a clear error if that is impossible."""
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}: {exc}") from None
+    return arr
+
+
+def check_finite(arr: np.ndarray, name: str) -> None:
+    """Raise ``ValueError`` if ``arr`` holds NaN or infinity."""
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must hold finite values only; got {bad} NaN or infinite entries")
+
+
+def check_vector(value: object, length: int, name: str) -> np.ndarray:
+    """Return ``value`` as a finite float64 vector of the given length.
+
+    Parameters
+    ----------
+    value : array_like
+        Candidate vector.
+    length : int
+        Required length.
+    name : str
+        Name used in error messages.
+
+    Returns
+    -------
+    ndarray, shape (length,)
+    """
+    arr = as_float_array(value, name)
+    if arr.ndim != 1 or arr.shape[0] != length:
+        raise ValueError(f"{name} must be a 1-D vector of length {length}; got shape {arr.shape}")
+    check_finite(arr, name)
+    return arr
+
+
+def check_matrix(value: object, n_cols: int, name: str, n_rows: int | None = None) -> np.ndarray:
+    """Return ``value`` as a finite float64 2-D array with ``n_cols`` columns.
+
+    Parameters
+    ----------
+    value : array_like
+        Candidate matrix, one sample a row.
+    n_cols : int
+        Required number of columns.
+    name : str
+        Name used in error messages.
+    n_rows : int, optional
+        Required number of rows, if any.
+
+    Returns
+    -------
+    ndarray, shape (n_rows, n_cols)
+    """
+    arr = as_float_array(value, name)
+    want_rows = "N" if n_rows is None else str(n_rows)
+    if arr.ndim != 2:
+        hint = f" (for one sample use {name}.reshape(1, -1))" if arr.ndim == 1 else ""
+        raise ValueError(f"{name} must be 2-D with shape ({want_rows}, {n_cols}); got shape {arr.shape}{hint}")
+    if arr.shape[1] != n_cols or (n_rows is not None and arr.shape[0] != n_rows):
+        raise ValueError(f"{name} must have shape ({want_rows}, {n_cols}); got shape {arr.shape}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} must hold at least one sample (row); got shape {arr.shape}")
+    check_finite(arr, name)
+    return arr

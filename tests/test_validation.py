@@ -1,0 +1,100 @@
+import numpy as np
+import pytest
+
+import lmnotes
+from lmnotes import Network
+
+
+@pytest.fixture
+def net():
+    return Network([3, 4, 2])
+
+
+@pytest.fixture
+def w(net):
+    return net.init_weights(seed=0)
+
+
+@pytest.mark.parametrize(
+    "sizes, message",
+    [
+        ([3], "at least two layers"),
+        ([], "at least two layers"),
+        ([3, 0, 2], "positive integers"),
+        ([3, -1, 2], "positive integers"),
+        ([3, 2.5, 1], "positive integers"),
+        ("342", "sequence"),
+    ],
+)
+def test_bad_sizes(sizes, message):
+    with pytest.raises(ValueError, match=message):
+        Network(sizes)
+
+
+@pytest.mark.parametrize("kw", [{"hidden": "relu"}, {"output": "softmax"}])
+def test_unknown_transfer(kw):
+    with pytest.raises(ValueError, match="unknown transfer function"):
+        Network([3, 4, 2], **kw)
+
+
+@pytest.mark.parametrize("method", ["forward", "jacobian", "input_jacobian", "activations"])
+def test_wrong_weight_length(net, method):
+    with pytest.raises(ValueError, match=r"length 26; got shape \(25,\)"):
+        getattr(net, method)(np.zeros(25), np.zeros((5, 3)))
+
+
+@pytest.mark.parametrize("method", ["forward", "jacobian", "input_jacobian"])
+def test_wrong_number_of_input_columns(net, w, method):
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 3\); got shape \(5, 4\)"):
+        getattr(net, method)(w, np.zeros((5, 4)))
+
+
+def test_one_dimensional_inputs_get_a_hint(net, w):
+    with pytest.raises(ValueError, match=r"2-D .* got shape \(3,\) .*reshape\(1, -1\)"):
+        net.forward(w, np.zeros(3))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_non_finite_inputs_and_weights(net, w, bad):
+    X = np.zeros((5, 3))
+    X[2, 1] = bad
+    with pytest.raises(ValueError, match="X must hold finite values only"):
+        net.jacobian(w, X)
+    w_bad = w.copy()
+    w_bad[4] = bad
+    with pytest.raises(ValueError, match="w must hold finite values only"):
+        net.forward(w_bad, np.zeros((5, 3)))
+
+
+def test_non_numeric_input(net, w):
+    with pytest.raises(ValueError, match="array of real numbers"):
+        net.forward(w, [["a", "b", "c"]])
+
+
+def test_empty_batch(net, w):
+    with pytest.raises(ValueError, match="at least one sample"):
+        net.forward(w, np.zeros((0, 3)))
+
+
+def test_wrong_target_shape(net):
+    with pytest.raises(ValueError, match=r"T must have shape \(5, 2\); got shape \(5, 3\)"):
+        net.check_targets(np.zeros((5, 3)), 5)
+    with pytest.raises(ValueError, match=r"T must have shape \(5, 2\); got shape \(4, 2\)"):
+        net.check_targets(np.zeros((4, 2)), 5)
+
+
+def test_pack_checks_shapes(net, w):
+    layers = net.unpack(w)
+    with pytest.raises(ValueError, match=r"W2 must have shape \(2, 4\); got \(4, 2\)"):
+        net.pack([layers[0], (layers[1][0].T, layers[1][1])])
+    with pytest.raises(ValueError, match="2 \\(W, b\\) pairs; got 1"):
+        net.pack(layers[:1])
+
+
+def test_fd_jacobian_checks_arguments():
+    with pytest.raises(ValueError, match="positive finite step"):
+        lmnotes.fd_jacobian(lambda v: v, [1.0], eps=0.0)
+    with pytest.raises(ValueError, match="'central' or 'forward'"):
+        lmnotes.fd_jacobian(lambda v: v, [1.0], method="backward")
+    with pytest.raises(ValueError, match="f\\(w\\) must hold finite values"):
+        lmnotes.fd_jacobian(lambda v: np.full(2, np.inf), [1.0])
