@@ -1,9 +1,9 @@
-# make book | make test | make clean  (each creates .venv on first use)
+# make book | make test | make notebooks | make clean  (each creates .venv on first use)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test lint clean
+.PHONY: book test lint notebooks clean
 
 $(BIN)/jupyter-book: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ test: $(BIN)/jupyter-book
 
 lint: $(BIN)/jupyter-book
 	$(BIN)/ruff check lmnotes tests benchmarks
+
+notebooks: $(BIN)/jupyter-book
+	$(BIN)/jupyter-execute --inplace book/*.ipynb
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

@@ -72,6 +72,25 @@ def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     J : ndarray, shape (N*K, n_params)
         Row ``n*K + k`` is ``∂Y[n, k]/∂w``; columns in the order of :meth:`Network.pack`.
     """
+    return jacobian_and_outputs(net, w, X)[0]
+
+
+def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weight Jacobian together with the outputs of the same forward pass.
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (n_params,), checked
+    X : ndarray, shape (N, D), checked
+
+    Returns
+    -------
+    J : ndarray, shape (N*K, n_params)
+        As in :func:`weight_jacobian`.
+    Y : ndarray, shape (N, K)
+        The network outputs.
+    """
     from .network import forward_trace
 
     acts = forward_trace(net, w, X)
@@ -83,7 +102,7 @@ def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
         block = J[:, :, start:mid].reshape(n_samples, n_out, n_here, n_prev)
         np.multiply(S[:, :, :, None], A_prev[:, None, None, :], out=block)
         J[:, :, mid:stop] = S
-    return J.reshape(n_samples * n_out, net.n_params)
+    return J.reshape(n_samples * n_out, net.n_params), acts[-1]
 
 
 def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:

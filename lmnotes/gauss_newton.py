@@ -1,0 +1,87 @@
+"""The Gauss–Newton quantities ``JᵀJ``, ``Jᵀe`` and the SSE, accumulated over chunks of samples.
+
+Levenberg–Marquardt never needs the whole ``(N·K) × W`` Jacobian at once: only the ``W × W``
+matrix ``JᵀJ``, the gradient-like vector ``Jᵀe`` and the sum of squared errors. All three are sums
+over samples, so they can be accumulated chunk by chunk, with peak memory
+``O(W² + chunk·K·W)`` instead of ``O(N·K·W)``. Derived in the chapter "The N×W Jacobian for
+Levenberg–Marquardt".
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+
+from .jacobian import jacobian_and_outputs
+
+if TYPE_CHECKING:
+    from .network import Network
+
+#: Default size of one chunk's Jacobian, in float64 entries (2**22 entries = 32 MiB).
+CHUNK_ENTRIES = 1 << 22
+
+
+class GaussNewton(NamedTuple):
+    """What one Levenberg–Marquardt epoch needs from the data.
+
+    Attributes
+    ----------
+    JtJ : ndarray, shape (W, W)
+        ``JᵀJ`` with ``J = ∂y/∂w`` of shape ``(N·K, W)``.
+    Jte : ndarray, shape (W,)
+        ``Jᵀe`` with ``e = t − y`` stacked sample by sample; the gradient of
+        ``E = ½ Σ e²`` is ``−Jᵀe``.
+    sse : float
+        ``Σ e²``.
+    """
+
+    JtJ: np.ndarray
+    Jte: np.ndarray
+    sse: float
+
+
+def default_chunk(net: Network) -> int:
+    """Number of samples per chunk so that one chunk's Jacobian holds about ``CHUNK_ENTRIES`` entries."""
+    return max(1, CHUNK_ENTRIES // (net.n_outputs * net.n_params))
+
+
+def gauss_newton(net: Network, w: object, X: object, T: object, chunk: int | None = None) -> GaussNewton:
+    """Accumulate ``JᵀJ``, ``Jᵀe`` and the SSE over chunks of samples.
+
+    Parameters
+    ----------
+    net : Network
+    w : array_like, shape (W,)
+        Flat parameter vector.
+    X : array_like, shape (N, D)
+        Inputs, one sample a row.
+    T : array_like, shape (N, K)
+        Targets.
+    chunk : int, optional
+        Samples per chunk. Default: :func:`default_chunk`, about 32 MiB of Jacobian at a time.
+
+    Returns
+    -------
+    GaussNewton
+        ``(JtJ, Jte, sse)`` with shapes ``(W, W)``, ``(W,)`` and a float; equal (up to
+        round-off) to ``J.T @ J``, ``J.T @ e`` and ``e @ e`` for the whole ``J`` and
+        ``e = (T - Y).ravel()``.
+    """
+    w = net.check_weights(w)
+    X = net.check_inputs(X)
+    T = net.check_targets(T, X.shape[0])
+    if chunk is None:
+        chunk = default_chunk(net)
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise ValueError(f"chunk must be a positive integer number of samples; got {chunk!r}")
+    JtJ = np.zeros((net.n_params, net.n_params))
+    Jte = np.zeros(net.n_params)
+    sse = 0.0
+    for start in range(0, X.shape[0], chunk):
+        J, Y = jacobian_and_outputs(net, w, X[start : start + chunk])
+        e = (T[start : start + chunk] - Y).ravel()
+        JtJ += J.T @ J
+        Jte += J.T @ e
+        sse += float(e @ e)
+    return GaussNewton(JtJ, Jte, sse)
