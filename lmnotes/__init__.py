@@ -4,10 +4,33 @@ The companion package of the book *lmnotes*. Every function states its input and
 and names the chapter that derives it.
 """
 
+from . import problems
 from .activations import logsig, purelin, tansig
 from .gauss_newton import GaussNewton, gauss_newton
+from .gd import GDResult, train_gd
+from .input_hessian import input_hessian
 from .jacobian import fd_jacobian
+from .lm import LMResult, levenberg_marquardt, train_lm
+from .loss_hessian import hvp, loss_gradient, loss_hessian
 from .network import Network
 
-__all__ = ["GaussNewton", "Network", "fd_jacobian", "gauss_newton", "logsig", "purelin", "tansig"]
+__all__ = [
+    "GDResult",
+    "GaussNewton",
+    "LMResult",
+    "Network",
+    "fd_jacobian",
+    "gauss_newton",
+    "hvp",
+    "input_hessian",
+    "levenberg_marquardt",
+    "logsig",
+    "loss_gradient",
+    "loss_hessian",
+    "problems",
+    "purelin",
+    "tansig",
+    "train_gd",
+    "train_lm",
+]
 __version__ = "0.1.0"

@@ -17,6 +17,9 @@ import numpy as np
 
 from . import jacobian as _jacobian
 from .activations import Transfer, get_transfer
+from .input_hessian import input_hessian as _input_hessian
+from .loss_hessian import hvp as _hvp
+from .loss_hessian import loss_hessian as _loss_hessian
 from .validation import as_float_array, check_matrix, check_vector
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
@@ -233,6 +236,99 @@ class Network:
         w = self.check_weights(w)
         X = self.check_inputs(X)
         return _jacobian.input_jacobian(self, w, X)
+
+    def jvp(self, w: object, X: object, V: object) -> np.ndarray:
+        """Input-Jacobian-vector products by forward accumulation, without forming ``J_x``.
+
+        Parameters
+        ----------
+        w : array_like, shape (n_params,)
+        X : array_like, shape (N, D)
+        V : array_like, shape (N, D)
+            One input direction per sample.
+
+        Returns
+        -------
+        ndarray, shape (N, K)
+            Row ``n`` is ``J_x[n] @ V[n]``. See :func:`lmnotes.jacobian.input_jvp`.
+        """
+        w = self.check_weights(w)
+        X = self.check_inputs(X)
+        V = check_matrix(V, self.n_inputs, "V", n_rows=X.shape[0])
+        return _jacobian.input_jvp(self, w, X, V)
+
+    def vjp(self, w: object, X: object, U: object) -> np.ndarray:
+        """Vector-input-Jacobian products by reverse accumulation, without forming ``J_x``.
+
+        Parameters
+        ----------
+        w : array_like, shape (n_params,)
+        X : array_like, shape (N, D)
+        U : array_like, shape (N, K)
+            One output weighting per sample.
+
+        Returns
+        -------
+        ndarray, shape (N, D)
+            Row ``n`` is ``U[n] @ J_x[n]``. See :func:`lmnotes.jacobian.input_vjp`.
+        """
+        w = self.check_weights(w)
+        X = self.check_inputs(X)
+        U = check_matrix(U, self.n_outputs, "U", n_rows=X.shape[0])
+        return _jacobian.input_vjp(self, w, X, U)
+
+    def input_hessian(self, w: object, X: object) -> np.ndarray:
+        """Hessian of every output with respect to the input, one per sample and output.
+
+        Parameters
+        ----------
+        w : array_like, shape (n_params,)
+        X : array_like, shape (N, D)
+
+        Returns
+        -------
+        H : ndarray, shape (N, K, D, D)
+            ``H[n, k, d, e] = ∂²Y[n, k] / ∂X[n, d] ∂X[n, e]``, symmetric in ``d, e``. See
+            :func:`lmnotes.input_hessian.input_hessian`.
+        """
+        w = self.check_weights(w)
+        X = self.check_inputs(X)
+        return _input_hessian(self, w, X)
+
+    def loss_hessian(self, w: object, X: object, T: object) -> np.ndarray:
+        """Exact Hessian of the loss ``E(w) = ½ Σ (T − Y)²`` with respect to all parameters.
+
+        Parameters
+        ----------
+        w : array_like, shape (n_params,)
+        X : array_like, shape (N, D)
+        T : array_like, shape (N, K)
+
+        Returns
+        -------
+        H : ndarray, shape (n_params, n_params)
+            Symmetric; equal to ``JᵀJ − Σ_i e_i ∇²y_i`` with ``e = T − Y``. See
+            :func:`lmnotes.loss_hessian.loss_hessian`, which validates the arguments.
+        """
+        return _loss_hessian(self, w, X, T)
+
+    def hvp(self, w: object, X: object, T: object, v: object) -> np.ndarray:
+        """Exact Hessian-vector product ``H v`` of the loss ``E(w) = ½ Σ (T − Y)²``, without forming ``H``.
+
+        Parameters
+        ----------
+        w : array_like, shape (n_params,)
+        X : array_like, shape (N, D)
+        T : array_like, shape (N, K)
+        v : array_like, shape (n_params,)
+
+        Returns
+        -------
+        ndarray, shape (n_params,)
+            ``H @ v``, by Pearlmutter's R-operator. See :func:`lmnotes.loss_hessian.hvp`, which
+            validates the arguments.
+        """
+        return _hvp(self, w, X, T, v)
 
 
 def forward_trace(net: Network, w: np.ndarray, X: np.ndarray) -> list[np.ndarray]:

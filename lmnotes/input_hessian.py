@@ -1,0 +1,149 @@
+"""The Hessian of every network output with respect to the input, for a whole batch.
+
+For output ``k`` the Hessian is a sum over layers (chapter "The Hessian with respect to the
+input"):
+
+``∂²y_k/∂x∂xᵀ = Σ_l Z_lᵀ diag(s_{l,k} ⊙ f_l''(z_l)) Z_l``,
+
+where ``Z_l = ∂z_l/∂x`` (shape ``(n_l, D)``) comes from the forward recursion
+``Z_1 = W_1``, ``Z_l = W_l diag(f_{l-1}'(z_{l-1})) Z_{l-1}``, and ``s_{l,k} = ∂y_k/∂a_l`` is the
+sensitivity of output ``k`` to layer ``l``'s activations: ``s_L = I`` for the output layer (whose
+term vanishes when the output is linear) and ``s_l = S_{l+1} W_{l+1}`` with the Marquardt
+sensitivities ``S_l = s_l diag(f_l'(z_l))`` of :func:`lmnotes.jacobian.sensitivities`. No Python
+loop over samples: every step is batched over ``N``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .network import Network
+
+#: Default size of the largest intermediate of one block of samples, in float64 entries
+#: (2**16 entries = 512 KiB): small enough to stay in cache.
+BLOCK_ENTRIES = 1 << 16
+
+
+def default_block(net: Network) -> int:
+    """Samples per block, so that the largest intermediate ``(block, K, D, n_l)`` has about
+    ``BLOCK_ENTRIES`` entries."""
+    return max(1, BLOCK_ENTRIES // (net.n_outputs * net.n_inputs * max(net.sizes[1:])))
+
+
+def activation_sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> list[np.ndarray]:
+    """Sensitivities of every output to every layer's activations, ``s_l = ∂Y/∂A_l``.
+
+    The backward sweep of :func:`lmnotes.jacobian.sensitivities`, stopped before each diagonal
+    factor: ``s_L = I``, ``s_l = S_{l+1} W_{l+1}`` with ``S_l = s_l diag(f_l'(z_l))``.
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (n_params,), checked
+    acts : list of ndarray
+        The forward trace ``[X, A_1, ..., A_L]`` from :func:`lmnotes.network.forward_trace`.
+
+    Returns
+    -------
+    list of ndarray
+        ``[s_1, ..., s_L]``, ``s_l`` of shape ``(N, K, n_l)`` (``s_L`` a read-only broadcast of
+        the identity).
+    """
+    weights = [W for W, _ in net.layer_views(w)]
+    n_samples, n_out = acts[-1].shape
+    s = np.broadcast_to(np.eye(n_out), (n_samples, n_out, n_out))
+    result = [s]
+    for l in range(net.n_layers - 1, 0, -1):
+        transfer = net.transfers[l]
+        if transfer.linear:  # S_l = s_l, so s_{l-1} = s_l W_l
+            S = s
+        else:
+            S = s * transfer.d1(acts[l + 1])[:, None, :]
+        if l == net.n_layers - 1 and transfer.linear:
+            s = np.broadcast_to(weights[l], (n_samples, *weights[l].shape))  # I W_L
+        else:
+            s = (S.reshape(n_samples * n_out, -1) @ weights[l]).reshape(n_samples, n_out, -1)
+        result.append(s)
+    return result[::-1]
+
+
+def input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int | None = None) -> np.ndarray:
+    """Hessian of every output with respect to the input, for every sample.
+
+    Layer ``l`` adds ``Z_lᵀ diag(c_l) Z_l`` with the curvature weights ``c_l = s_l ⊙ f_l''(z_l)``
+    of shape ``(N, K, n_l)`` (:func:`activation_sensitivities`). Layer 1's ``Z_1 = W_1`` is the
+    same for every sample, so its terms for all samples are one matrix product ``c_1 Q`` with the
+    fixed ``Q[i, (d, e)] = W_1[i, d] W_1[i, e]`` of shape ``(n_1, D²)``. Layer 2's
+    ``Z_2ᵀ = W_1ᵀ diag(f_1') W_2ᵀ`` is linear in ``f_1'``: one product with the fixed
+    ``P[i, (d, j)] = W_1[i, d] W_2[j, i]``. Every deeper ``Z_l`` is one matrix product, and every
+    term from layer 2 on is a batched product of ``(K D, n_l)`` by ``(n_l, D)`` matrices. The
+    output layer adds nothing when it is linear. These per-sample ``D × n_l`` intermediates are
+    formed ``block`` samples at a time (each block fully batched), so that they stay in cache.
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (n_params,), checked
+    X : ndarray, shape (N, D), checked
+    block : int, optional
+        Samples per block; default :func:`default_block`. Any value gives the same result.
+
+    Returns
+    -------
+    H : ndarray, shape (N, K, D, D)
+        ``H[n, k, d, e] = ∂²Y[n, k] / ∂X[n, d] ∂X[n, e]``; each ``H[n, k]`` is symmetric.
+    """
+    from .network import forward_trace
+
+    if block is None:
+        block = default_block(net)
+    if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
+        raise ValueError(f"block must be a positive integer number of samples; got {block!r}")
+    acts = forward_trace(net, w, X)
+    sens = activation_sensitivities(net, w, acts)
+    weights = [W for W, _ in net.layer_views(w)]
+    n_samples, n_in = X.shape
+    n_out = net.n_outputs
+    # Layers whose term can be non-zero: every hidden layer, and the output layer unless linear.
+    used = net.n_layers - 1 if net.transfers[-1].linear else net.n_layers
+    curv = [sens[l] * net.transfers[l].d2(acts[l + 1])[:, None, :] for l in range(used)]  # c_l, (N, K, n_l)
+
+    W1 = weights[0]
+    if used == 0:
+        return np.zeros((n_samples, n_out, n_in, n_in))
+    Q = (W1[:, :, None] * W1[:, None, :]).reshape(W1.shape[0], n_in * n_in)
+    P = (W1[:, :, None] * weights[1].T[:, None, :]).reshape(W1.shape[0], -1) if used >= 2 else None
+    H = np.empty((n_samples, n_out, n_in, n_in))
+    for start in range(0, n_samples, block):
+        rows = slice(start, min(start + block, n_samples))
+        H_rows = H[rows]  # a contiguous view: every term of this block is written into it
+        np.matmul(curv[0][rows].reshape(-1, W1.shape[0]), Q, out=H_rows.reshape(-1, n_in * n_in))
+        if used >= 2:
+            _add_deep_terms(H_rows, net, weights, [A[rows] for A in acts], [c[rows] for c in curv], P)
+    return H
+
+
+def _add_deep_terms(
+    H: np.ndarray,
+    net: Network,
+    weights: list[np.ndarray],
+    acts: list[np.ndarray],
+    curv: list[np.ndarray],
+    P: np.ndarray,
+) -> None:
+    """Add the terms of layers ``2, ..., len(curv)`` of one block of samples to ``H`` (B, K, D, D)."""
+    n_samples, n_in = acts[0].shape
+    n_out = curv[0].shape[1]
+    Zt = None  # Z_lᵀ = (∂z_l/∂x)ᵀ, shape (B, D, n_l)
+    for l in range(1, len(curv)):
+        n_here = net.sizes[l + 1]
+        if l == 1:
+            Zt = (net.transfers[0].d1(acts[1]) @ P).reshape(n_samples, n_in, n_here)
+        else:
+            d1 = net.transfers[l - 1].d1(acts[l])
+            Zt = ((Zt * d1[:, None, :]).reshape(n_samples * n_in, -1) @ weights[l].T).reshape(n_samples, n_in, n_here)
+        weighted = (Zt[:, None, :, :] * curv[l][:, :, None, :]).reshape(n_samples, n_out * n_in, n_here)
+        H += (weighted @ Zt.transpose(0, 2, 1)).reshape(H.shape)
