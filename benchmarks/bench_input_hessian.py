@@ -40,7 +40,7 @@ from lmnotes.network import forward_trace  # noqa: E402
 SIZES = [10, 50, 50, 1]
 N_SAMPLES = 5000
 N_AUTOGRAD = 200
-ROUNDS = 7
+ROUNDS = 11
 
 
 def input_jacobians(net: lmnotes.Network, w: np.ndarray, acts: list[np.ndarray]) -> list[np.ndarray]:

@@ -5,6 +5,9 @@ from reference import random_architectures, ref_forward_one, rel_err
 
 import lmnotes
 from lmnotes import Network
+from lmnotes.input_hessian import activation_sensitivities
+from lmnotes.jacobian import sensitivities
+from lmnotes.network import forward_trace
 
 # autograd warns when asked to differentiate a purely affine network (its Hessian is zero).
 pytestmark = pytest.mark.filterwarnings("ignore:Output seems independent of input")
@@ -102,3 +105,32 @@ def test_bad_inputs():
         net.input_hessian(w, np.array([[0.0, np.inf]]))
     with pytest.raises(ValueError, match="X must be an array of real numbers"):
         net.input_hessian(w, [["a", "b"]])
+
+
+def test_blocks_do_not_change_the_result(rng):
+    net = Network([4, 6, 5, 3, 2], hidden="logsig", output="tansig")
+    w = net.init_weights(seed=6)
+    X = rng.normal(size=(11, 4))
+    H = lmnotes.input_hessian(net, w, X)
+    for block in (1, 2, 5, 11, 50):
+        assert rel_err(lmnotes.input_hessian(net, w, X, block=block), H) < 1e-14
+
+
+def test_activation_sensitivities_are_the_marquardt_sensitivities_before_the_diagonal(rng):
+    for sizes, hidden, output, n in random_architectures(rng, 20):
+        net = Network(sizes, hidden, output)
+        w = net.init_weights(seed=int(rng.integers(1 << 30)))
+        acts = forward_trace(net, w, rng.normal(size=(n, sizes[0])))
+        s, S = activation_sensitivities(net, w, acts), sensitivities(net, w, acts)
+        weights = [W for W, _ in net.layer_views(w)]
+        for l in range(net.n_layers):
+            assert rel_err(s[l] * net.transfers[l].d1(acts[l + 1])[:, None, :], S[l]) < 1e-12
+            if l < net.n_layers - 1:
+                assert rel_err(s[l], S[l + 1] @ weights[l + 1]) < 1e-12
+
+
+@pytest.mark.parametrize("block", [0, -2, 1.5, True, "3"])
+def test_bad_block(block):
+    net = Network([2, 3, 1])
+    with pytest.raises(ValueError, match="block must be a positive integer"):
+        lmnotes.input_hessian(net, net.init_weights(0), np.zeros((4, 2)), block=block)
