@@ -31,6 +31,11 @@ def tansig(n: Array) -> Array:
     return np.tanh(n)
 
 
+def tansig_(n: Array) -> Array:
+    """tansig computed in place: overwrites the float64 array ``n`` with ``tanh(n)`` and returns it."""
+    return np.tanh(n, out=n)
+
+
 def tansig_d1(a: Array) -> Array:
     """First derivative of tansig written from its output: ``1 - a**2``."""
     return 1.0 - a * a
@@ -58,6 +63,15 @@ def logsig(n: Array) -> Array:
     return 0.5 * (1.0 + np.tanh(0.5 * n))
 
 
+def logsig_(n: Array) -> Array:
+    """logsig computed in place: overwrites the float64 array ``n`` and returns it."""
+    n *= 0.5
+    np.tanh(n, out=n)
+    n += 1.0
+    n *= 0.5
+    return n
+
+
 def logsig_d1(a: Array) -> Array:
     """First derivative of logsig written from its output: ``a (1 - a)``."""
     return a * (1.0 - a)
@@ -71,6 +85,11 @@ def logsig_d2(a: Array) -> Array:
 def purelin(n: Array) -> Array:
     """Linear transfer function, ``n`` itself (a copy)."""
     return np.array(n, dtype=float, copy=True)
+
+
+def purelin_(n: Array) -> Array:
+    """purelin in place: returns ``n`` unchanged."""
+    return n
 
 
 def purelin_d1(a: Array) -> Array:
@@ -95,6 +114,9 @@ class Transfer:
         ``a = f(n)``, elementwise.
     d1, d2 : callable
         ``f'(n)`` and ``f''(n)``, both as functions of the output ``a``.
+    f_ : callable
+        ``f`` computed in place on a float64 array (the forward pass uses it to avoid
+        temporaries, which cost more than the arithmetic at these sizes).
     linear : bool
         True for purelin (its derivative is the identity, which callers may skip).
     """
@@ -103,13 +125,14 @@ class Transfer:
     f: Callable[[Array], Array]
     d1: Callable[[Array], Array]
     d2: Callable[[Array], Array]
+    f_: Callable[[Array], Array]
     linear: bool = False
 
 
 TRANSFER_FUNCTIONS: dict[str, Transfer] = {
-    "tansig": Transfer("tansig", tansig, tansig_d1, tansig_d2),
-    "logsig": Transfer("logsig", logsig, logsig_d1, logsig_d2),
-    "purelin": Transfer("purelin", purelin, purelin_d1, purelin_d2, linear=True),
+    "tansig": Transfer("tansig", tansig, tansig_d1, tansig_d2, tansig_),
+    "logsig": Transfer("logsig", logsig, logsig_d1, logsig_d2, logsig_),
+    "purelin": Transfer("purelin", purelin, purelin_d1, purelin_d2, purelin_, linear=True),
 }
 
 

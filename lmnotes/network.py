@@ -347,5 +347,7 @@ def forward_trace(net: Network, w: np.ndarray, X: np.ndarray) -> list[np.ndarray
     """
     acts = [X]
     for (W, b), transfer in zip(net.layer_views(w), net.transfers):
-        acts.append(transfer.f(acts[-1] @ W.T + b))
+        Z = acts[-1] @ W.T
+        Z += b
+        acts.append(transfer.f_(Z))  # in place: no temporaries beyond Z itself
     return acts

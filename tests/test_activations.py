@@ -40,3 +40,13 @@ def test_logsig_does_not_overflow():
 def test_unknown_name_is_rejected_with_the_known_names():
     with pytest.raises(ValueError, match="'tansig', 'logsig', 'purelin'"):
         get_transfer("relu")
+
+
+@pytest.mark.parametrize("name", ["tansig", "logsig", "purelin"])
+def test_in_place_variant_equals_the_function_and_overwrites_its_argument(name):
+    n = np.linspace(-8, 8, 161)
+    t = get_transfer(name)
+    work = n.copy()
+    out = t.f_(work)
+    assert out is work
+    assert np.array_equal(out, t.f(n))
