@@ -6,7 +6,9 @@ script measures both for N = 200 000 samples and sizes [10, 50, 50, 1] (W = 3151
 
 * ``chunked``: ``gauss_newton(net, w, X, T)`` with the default chunk;
 * ``whole``: ``gauss_newton(net, w, X, T, chunk=N)``, i.e. the whole ``(N·K) × W`` Jacobian at once,
-  then ``JᵀJ``.
+  then ``JᵀJ``;
+* ``lm_epoch``: one whole epoch of ``train_lm`` (``JᵀJ`` at the start, the damped solves and trial
+  forward passes, and ``JᵀJ`` again at the accepted point), which must stay under 1 GB.
 
 Each variant runs in its own subprocess (so the two peaks do not mix), with one BLAS thread so
 that the two can run side by side on two cores. A subprocess reports the peak of memory traced by
@@ -29,6 +31,7 @@ import time
 
 SIZES = [10, 50, 50, 1]
 MB = 1e6
+VARIANTS = ("chunked", "whole", "lm_epoch")
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -47,10 +50,13 @@ def measure(variant: str, n_samples: int) -> dict[str, float]:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(n_samples, net.n_inputs))
     T = rng.normal(size=(n_samples, net.n_outputs))
-    chunk = default_chunk(net) if variant == "chunked" else n_samples
+    chunk = n_samples if variant == "whole" else default_chunk(net)
     tracemalloc.start()
     start = time.perf_counter()
-    result = lmnotes.gauss_newton(net, w, X, T, chunk=chunk)
+    if variant == "lm_epoch":
+        sse = float(lmnotes.train_lm(net, X, T, w0=w, epochs=1).sse[0])  # the SSE at w, as gauss_newton's
+    else:
+        sse = lmnotes.gauss_newton(net, w, X, T, chunk=chunk).sse
     seconds = time.perf_counter() - start
     traced_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -62,7 +68,7 @@ def measure(variant: str, n_samples: int) -> dict[str, float]:
         "traced_peak": traced_peak,
         "maxrss": maxrss_kib * 1024,
         "seconds": seconds,
-        "sse": result.sse,
+        "sse": sse,
     }
 
 
@@ -72,7 +78,7 @@ def run_variants(n_samples: int, sequential: bool) -> dict[str, dict[str, float]
     command = [sys.executable, __file__, "--samples", str(n_samples), "--variant"]
     results = {}
     procs = {}
-    for variant in ("chunked", "whole"):
+    for variant in VARIANTS:
         procs[variant] = subprocess.Popen([*command, variant], env=env, stdout=subprocess.PIPE, text=True)
         if sequential:
             results[variant] = json.loads(procs[variant].communicate()[0])
@@ -93,7 +99,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=200_000, help="number of samples N (default 200000)")
     parser.add_argument("--sequential", action="store_true", help="run the two variants one after the other")
-    parser.add_argument("--variant", choices=["chunked", "whole"], help=argparse.SUPPRESS)
+    parser.add_argument("--variant", choices=VARIANTS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.variant:
         print(json.dumps(measure(args.variant, args.samples)))
@@ -102,14 +108,14 @@ def main() -> None:
     start = time.perf_counter()
     res = run_variants(args.samples, args.sequential)
     wall = time.perf_counter() - start
-    ch, wh = res["chunked"], res["whole"]
+    ch, wh, lm = res["chunked"], res["whole"], res["lm_epoch"]
     W, K, N = ch["W"], ch["K"], args.samples
-    print(f"gauss_newton, sizes {SIZES} (W = {W}, K = {K}), N = {N}, one BLAS thread per variant")
-    print(f"{'variant':<8} {'chunk':>7} {'predicted MB':>13} {'tracemalloc MB':>15} {'max RSS MB':>11} {'time s':>7}")
-    for name, r in (("chunked", ch), ("whole", wh)):
+    print(f"gauss_newton and one train_lm epoch, sizes {SIZES} (W = {W}, K = {K}), N = {N}, one BLAS thread each")
+    print(f"{'variant':<9} {'chunk':>7} {'predicted MB':>13} {'tracemalloc MB':>15} {'max RSS MB':>11} {'time s':>7}")
+    for name, r in (("chunked", ch), ("whole", wh), ("lm_epoch", lm)):
         predicted = predicted_bytes(W, K, r["chunk"])
         print(
-            f"{name:<8} {r['chunk']:>7} {predicted / MB:>13.1f} {r['traced_peak'] / MB:>15.1f}"
+            f"{name:<9} {r['chunk']:>7} {predicted / MB:>13.1f} {r['traced_peak'] / MB:>15.1f}"
             f" {r['maxrss'] / MB:>11.1f} {r['seconds']:>7.1f}"
         )
     print(
@@ -119,7 +125,9 @@ def main() -> None:
     )
     print("prediction: 8 bytes x (2 W^2 [accumulated JtJ and one chunk's product] + chunk K W [one chunk of J]);")
     print("            the rest is the chunk's activations and sensitivities, O(chunk (1 + K) sum(sizes[1:])) floats")
-    print(f"same SSE in both variants: {abs(ch['sse'] - wh['sse']) <= 1e-9 * abs(wh['sse'])}; wall time {wall:.0f} s")
+    same = all(abs(r["sse"] - wh["sse"]) <= 1e-9 * abs(wh["sse"]) for r in (ch, lm))
+    print(f"one LM epoch: peak RSS {lm['maxrss'] / MB:.0f} MB, under 1 GB: {lm['maxrss'] < 1e9}")
+    print(f"same SSE at w in all variants: {same}; wall time {wall:.0f} s")
 
 
 if __name__ == "__main__":
