@@ -8,7 +8,6 @@ from . import problems
 from .activations import logsig, purelin, tansig
 from .gauss_newton import GaussNewton, gauss_newton
 from .gd import GDResult, train_gd
-from .input_hessian import input_hessian
 from .jacobian import fd_jacobian
 from .lm import LMResult, levenberg_marquardt, train_lm
 from .loss_hessian import hvp, loss_gradient, loss_hessian
@@ -22,7 +21,6 @@ __all__ = [
     "fd_jacobian",
     "gauss_newton",
     "hvp",
-    "input_hessian",
     "levenberg_marquardt",
     "logsig",
     "loss_gradient",

@@ -116,6 +116,8 @@ class Network:
         -------
         ndarray, shape (n_params,)
         """
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"seed must be None or a non-negative integer; got {seed!r}")
         rng = np.random.default_rng(seed)
         parts = []
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):

@@ -3,9 +3,8 @@ import pytest
 from autograd import hessian
 from reference import random_architectures, ref_forward_one, rel_err
 
-import lmnotes
 from lmnotes import Network
-from lmnotes.input_hessian import activation_sensitivities
+from lmnotes.input_hessian import activation_sensitivities, input_hessian
 from lmnotes.jacobian import sensitivities
 from lmnotes.network import forward_trace
 
@@ -37,7 +36,7 @@ def test_every_depth_and_transfer(depth, hidden, output, rng):
     net = Network(sizes, hidden, output)
     w = 2.0 * net.init_weights(seed=depth)  # larger weights: more curvature in every layer
     X = rng.normal(size=(4, 3))
-    H = lmnotes.input_hessian(net, w, X)
+    H = input_hessian(net, w, X)
     ref = ref_input_hessian(w, X, sizes, hidden, output)
     if depth == 1 and output == "purelin":
         assert np.all(H == 0.0) and np.all(ref == 0.0)  # an affine map has no curvature
@@ -111,9 +110,9 @@ def test_blocks_do_not_change_the_result(rng):
     net = Network([4, 6, 5, 3, 2], hidden="logsig", output="tansig")
     w = net.init_weights(seed=6)
     X = rng.normal(size=(11, 4))
-    H = lmnotes.input_hessian(net, w, X)
+    H = input_hessian(net, w, X)
     for block in (1, 2, 5, 11, 50):
-        assert rel_err(lmnotes.input_hessian(net, w, X, block=block), H) < 1e-14
+        assert rel_err(input_hessian(net, w, X, block=block), H) < 1e-14
 
 
 def test_activation_sensitivities_are_the_marquardt_sensitivities_before_the_diagonal(rng):
@@ -133,4 +132,4 @@ def test_activation_sensitivities_are_the_marquardt_sensitivities_before_the_dia
 def test_bad_block(block):
     net = Network([2, 3, 1])
     with pytest.raises(ValueError, match="block must be a positive integer"):
-        lmnotes.input_hessian(net, net.init_weights(0), np.zeros((4, 2)), block=block)
+        input_hessian(net, net.init_weights(0), np.zeros((4, 2)), block=block)

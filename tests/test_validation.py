@@ -98,3 +98,18 @@ def test_fd_jacobian_checks_arguments():
         lmnotes.fd_jacobian(lambda v: v, [1.0], method="backward")
     with pytest.raises(ValueError, match="f\\(w\\) must hold finite values"):
         lmnotes.fd_jacobian(lambda v: np.full(2, np.inf), [1.0])
+
+
+@pytest.mark.parametrize("seed", ["a", -1, 1.5, True])
+def test_bad_seed(net, seed):
+    with pytest.raises(ValueError, match="seed must be None or a non-negative integer"):
+        net.init_weights(seed=seed)
+
+
+@pytest.mark.parametrize("method", ["input_hessian", "jvp", "vjp"])
+def test_input_derivatives_check_their_inputs(net, w, method):
+    extra = () if method == "input_hessian" else (np.zeros((5, 3 if method == "jvp" else 2)),)
+    with pytest.raises(ValueError, match=r"X must have shape \(N, 3\); got shape \(5, 4\)"):
+        getattr(net, method)(w, np.zeros((5, 4)), *extra)
+    with pytest.raises(ValueError, match=r"w must be a 1-D vector of length 26; got shape \(5,\)"):
+        getattr(net, method)(w[:5], np.zeros((5, 3)), *extra)
