@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .forward import forward_trace
 from .lm import _check_count, _check_real
 from .loss_hessian import _backward, _flatten
-from .network import forward_trace
 
 if TYPE_CHECKING:
     from .network import Network

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .forward import forward_trace
+
 if TYPE_CHECKING:
     from .network import Network
 
@@ -44,7 +46,7 @@ def activation_sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]
     net : Network
     w : ndarray, shape (n_params,), checked
     acts : list of ndarray
-        The forward trace ``[X, A_1, ..., A_L]`` from :func:`lmnotes.network.forward_trace`.
+        The forward trace ``[X, A_1, ..., A_L]`` from :func:`lmnotes.forward.forward_trace`.
 
     Returns
     -------
@@ -96,8 +98,6 @@ def input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int | None 
     H : ndarray, shape (N, K, D, D)
         ``H[n, k, d, e] = ∂²Y[n, k] / ∂X[n, d] ∂X[n, e]``; each ``H[n, k]`` is symmetric.
     """
-    from .network import forward_trace
-
     if block is None:
         block = default_block(net)
     if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .forward import forward_trace
 from .validation import check_finite, check_vector
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> list[n
     net : Network
     w : ndarray, shape (n_params,)
     acts : list of ndarray
-        The forward trace ``[X, A_1, ..., A_L]`` from :func:`lmnotes.network.forward_trace`.
+        The forward trace ``[X, A_1, ..., A_L]`` from :func:`lmnotes.forward.forward_trace`.
 
     Returns
     -------
@@ -94,8 +95,6 @@ def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np
     Y : ndarray, shape (N, K)
         The network outputs.
     """
-    from .network import forward_trace
-
     acts = forward_trace(net, w, X)
     sens = sensitivities(net, w, acts)
     n_samples, n_out = acts[-1].shape
@@ -125,8 +124,6 @@ def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     -------
     Jx : ndarray, shape (N, K, D)
     """
-    from .network import forward_trace
-
     acts = forward_trace(net, w, X)
     S1 = sensitivities(net, w, acts)[0]
     W1 = net.layer_views(w)[0][0]
@@ -204,8 +201,6 @@ def input_jvp(net: Network, w: np.ndarray, X: np.ndarray, V: np.ndarray) -> np.n
     ndarray, shape (N, K)
         Row ``n`` is ``J_x[n] @ V[n]``, the directional derivative of ``Y[n]`` along ``V[n]``.
     """
-    from .network import forward_trace
-
     acts = forward_trace(net, w, X)
     T = V
     for (W, _), transfer, A in zip(net.layer_views(w), net.transfers, acts[1:]):
@@ -236,8 +231,6 @@ def input_vjp(net: Network, w: np.ndarray, X: np.ndarray, U: np.ndarray) -> np.n
     ndarray, shape (N, D)
         Row ``n`` is ``U[n] @ J_x[n]``, the gradient of ``U[n] · Y[n]`` with respect to ``X[n]``.
     """
-    from .network import forward_trace
-
     acts = forward_trace(net, w, X)
     layers = net.layer_views(w)
     G = U

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .forward import forward_trace
 from .gauss_newton import gauss_newton
-from .network import forward_trace
 from .validation import as_float_array, check_finite
 
 if TYPE_CHECKING:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .forward import forward_trace
 from .validation import check_vector
 
 if TYPE_CHECKING:
@@ -74,8 +75,6 @@ def loss_gradient(net: Network, w: object, X: object, T: object) -> np.ndarray:
     ValueError
         If an argument has the wrong shape or holds NaN or infinity.
     """
-    from .network import forward_trace
-
     w, X, T = _check(net, w, X, T)
     acts = forward_trace(net, w, X)
     back = _backward(net, w, acts, T)
@@ -163,8 +162,6 @@ def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
     ValueError
         If an argument has the wrong shape or holds NaN or infinity.
     """
-    from .network import forward_trace
-
     w, X, T = _check(net, w, X, T)
     v = check_vector(v, net.n_params, "v")
     acts = forward_trace(net, w, X)
@@ -196,8 +193,6 @@ def loss_hessian(net: Network, w: object, X: object, T: object) -> np.ndarray:
     ValueError
         If an argument has the wrong shape or holds NaN or infinity.
     """
-    from .network import forward_trace
-
     w, X, T = _check(net, w, X, T)
     acts = forward_trace(net, w, X)
     back = _backward(net, w, acts, T)

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import jacobian as _jacobian
 from .activations import Transfer, get_transfer
+from .forward import forward_trace
 from .input_hessian import input_hessian as _input_hessian
 from .loss_hessian import hvp as _hvp
 from .loss_hessian import loss_hessian as _loss_hessian
@@ -331,25 +332,3 @@ class Network:
             validates the arguments.
         """
         return _hvp(self, w, X, T, v)
-
-
-def forward_trace(net: Network, w: np.ndarray, X: np.ndarray) -> list[np.ndarray]:
-    """Batched forward pass that keeps every layer's output, for use by the backward passes.
-
-    Parameters
-    ----------
-    net : Network
-    w : ndarray, shape (n_params,), already checked
-    X : ndarray, shape (N, D), already checked
-
-    Returns
-    -------
-    list of ndarray
-        ``[X, A_1, ..., A_L]``, ``A_l`` of shape ``(N, n_l)``.
-    """
-    acts = [X]
-    for (W, b), transfer in zip(net.layer_views(w), net.transfers):
-        Z = acts[-1] @ W.T
-        Z += b
-        acts.append(transfer.f_(Z))  # in place: no temporaries beyond Z itself
-    return acts
