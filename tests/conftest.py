@@ -1,10 +1,7 @@
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
+from lmnotes import Network
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +14,15 @@ def _seed_numpy():
 def rng():
     """A seeded generator for tests that draw their own random networks."""
     return np.random.default_rng(2024)
+
+
+@pytest.fixture
+def net():
+    """The seeds' 3-4-2 network: 3 inputs, 4 tansig hidden units, 2 linear outputs (W = 26)."""
+    return Network([3, 4, 2])
+
+
+@pytest.fixture
+def w(net):
+    """Its weights from seed 0."""
+    return net.init_weights(seed=0)

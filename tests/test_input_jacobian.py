@@ -74,16 +74,6 @@ def test_jvp_and_vjp_are_linear_in_the_vector(rng):
     assert np.allclose(net.vjp(w, X, 2.0 * U1 - U2), 2.0 * net.vjp(w, X, U1) - net.vjp(w, X, U2))
 
 
-@pytest.fixture
-def net():
-    return Network([3, 4, 2])
-
-
-@pytest.fixture
-def w(net):
-    return net.init_weights(seed=0)
-
-
 @pytest.mark.parametrize("method, n_cols", [("jvp", 3), ("vjp", 2)])
 def test_wrong_weights_and_inputs_are_rejected(net, w, method, n_cols):
     vec = np.zeros((5, n_cols))

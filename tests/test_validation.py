@@ -5,16 +5,6 @@ import lmnotes
 from lmnotes import Network
 
 
-@pytest.fixture
-def net():
-    return Network([3, 4, 2])
-
-
-@pytest.fixture
-def w(net):
-    return net.init_weights(seed=0)
-
-
 @pytest.mark.parametrize(
     "sizes, message",
     [
