@@ -13,29 +13,26 @@ Every peer's result is checked against lmnotes' before any timing. Runs are inte
 (A B C ... A B C ...) and the medians are quoted, so that a change in the machine's load hits
 every peer alike. Usage: ``python benchmarks/bench_input_hessian.py`` (about a minute).
 
-BLAS runs on one thread unless ``OPENBLAS_NUM_THREADS`` (or ``OMP_NUM_THREADS``) is set before
-the run: autograd's loop and ``np.einsum`` use one core, so one thread for everybody compares
-the formulations rather than the thread counts, and it keeps the timings steady on a machine
-whose other cores are busy.
+BLAS keeps its default number of threads, as in ordinary use (and as in
+``bench_derivatives.py``). To compare the formulations on one core each (autograd's loop and
+``np.einsum`` use one core), or to steady the timings on a machine whose other cores are busy,
+run it with ``OPENBLAS_NUM_THREADS=1``.
 """
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
+import autograd.numpy as anp
+import numpy as np
+from autograd import hessian
 
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-
-import autograd.numpy as anp  # noqa: E402
-import numpy as np  # noqa: E402
-from autograd import hessian  # noqa: E402
-
-import lmnotes  # noqa: E402
-from lmnotes.input_hessian import default_block  # noqa: E402
-from lmnotes.jacobian import sensitivities  # noqa: E402
-from lmnotes.network import forward_trace  # noqa: E402
+import lmnotes
+from lmnotes.input_hessian import default_block
+from lmnotes.jacobian import sensitivities
+from lmnotes.network import forward_trace
 
 SIZES = [10, 50, 50, 1]
 N_SAMPLES = 5000
@@ -174,7 +171,7 @@ def main() -> None:
     ours = times["lmnotes.input_hessian"]
     print(
         f"\nsizes {SIZES}, N = {N_SAMPLES}, medians of {ROUNDS} interleaved rounds, "
-        f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}"
+        f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', 'default')}"
     )
     print(f"autograd timed on the first {N_AUTOGRAD} samples and extrapolated linearly to N = {N_SAMPLES}")
     print(f"the numpy peers run on blocks of {block} samples, as lmnotes does")
