@@ -64,6 +64,12 @@ def interleave(peers: list[Peer]) -> None:
 
 
 # ----- the reference function each autodiff peer differentiates --------------------------------
+def tanh_alone(nets: list[np.ndarray]) -> None:
+    """The hidden layers' tanh calls of one forward pass, and nothing else."""
+    for z in nets:
+        np.tanh(z)
+
+
 def ref_forward_one(xp, w, x, sizes):
     """One sample's output with array module ``xp`` (autograd.numpy, jax.numpy or torch)."""
     a, pos = x, 0
@@ -173,6 +179,7 @@ def bench_case(sizes: list[int], n: int) -> list[tuple[str, str, float, float, f
         "input_hessian": lambda: fd_inputs(lambda Z: net.input_jacobian(w, Z), 1e-5),
     }
     extra = optional_peers(sizes, w, X)
+    hidden_inputs = [A @ W.T + b for A, (W, b) in zip(net.activations(w, X)[:-2], net.unpack(w)[:-1])]
 
     rows = []
     for obj in ("jacobian", "input_jacobian", "input_hessian"):
@@ -181,6 +188,8 @@ def bench_case(sizes: list[int], n: int) -> list[tuple[str, str, float, float, f
             Peer("forward (unit)", lambda: net.forward(w, X), lambda: True),
             Peer("lmnotes", lm_fns[obj], lambda: True),
         ]
+        if obj == "input_jacobian":  # numpy's tanh alone: the floor of any numpy forward pass
+            peers.append(Peer("tanh alone", partial(tanh_alone, hidden_inputs), lambda: True))
         g = ag[obj]
         m = subset_size(n, g, unit=4)
         star = "*" if m < n else ""
