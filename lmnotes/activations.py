@@ -41,6 +41,12 @@ def tansig_d1(a: Array) -> Array:
     return 1.0 - a * a
 
 
+def tansig_d1_(a: Array) -> Array:
+    """``1 - a**2`` computed in place: overwrites the float64 array ``a`` and returns it."""
+    np.multiply(a, a, out=a)
+    return np.subtract(1.0, a, out=a)
+
+
 def tansig_d2(a: Array) -> Array:
     """Second derivative of tansig written from its output: ``-2 a (1 - a**2)``."""
     return -2.0 * a * (1.0 - a * a)
@@ -77,6 +83,12 @@ def logsig_d1(a: Array) -> Array:
     return a * (1.0 - a)
 
 
+def logsig_d1_(a: Array) -> Array:
+    """``a (1 - a)`` computed in place: overwrites the float64 array ``a`` and returns it."""
+    a *= 1.0 - a
+    return a
+
+
 def logsig_d2(a: Array) -> Array:
     """Second derivative of logsig written from its output: ``a (1 - a) (1 - 2 a)``."""
     return a * (1.0 - a) * (1.0 - 2.0 * a)
@@ -97,6 +109,12 @@ def purelin_d1(a: Array) -> Array:
     return np.ones_like(a)
 
 
+def purelin_d1_(a: Array) -> Array:
+    """Ones, written in place into the float64 array ``a``, which is returned."""
+    a.fill(1.0)
+    return a
+
+
 def purelin_d2(a: Array) -> Array:
     """Second derivative of purelin: zeros, shaped like ``a``."""
     return np.zeros_like(a)
@@ -114,9 +132,10 @@ class Transfer:
         ``a = f(n)``, elementwise.
     d1, d2 : callable
         ``f'(n)`` and ``f''(n)``, both as functions of the output ``a``.
-    f_ : callable
-        ``f`` computed in place on a float64 array (the forward pass uses it to avoid
-        temporaries, which cost more than the arithmetic at these sizes).
+    f_, d1_ : callable
+        ``f`` and ``d1`` computed in place on a float64 array (the forward pass and the input
+        Jacobian use them to avoid temporaries, which cost more than the arithmetic at these
+        sizes).
     linear : bool
         True for purelin (its derivative is the identity, which callers may skip).
     """
@@ -126,13 +145,14 @@ class Transfer:
     d1: Callable[[Array], Array]
     d2: Callable[[Array], Array]
     f_: Callable[[Array], Array]
+    d1_: Callable[[Array], Array]
     linear: bool = False
 
 
 TRANSFER_FUNCTIONS: dict[str, Transfer] = {
-    "tansig": Transfer("tansig", tansig, tansig_d1, tansig_d2, tansig_),
-    "logsig": Transfer("logsig", logsig, logsig_d1, logsig_d2, logsig_),
-    "purelin": Transfer("purelin", purelin, purelin_d1, purelin_d2, purelin_, linear=True),
+    "tansig": Transfer("tansig", tansig, tansig_d1, tansig_d2, tansig_, tansig_d1_),
+    "logsig": Transfer("logsig", logsig, logsig_d1, logsig_d2, logsig_, logsig_d1_),
+    "purelin": Transfer("purelin", purelin, purelin_d1, purelin_d2, purelin_, purelin_d1_, linear=True),
 }
 
 

@@ -111,8 +111,9 @@ def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     """Jacobian of the outputs with respect to the inputs, for every sample.
 
     It is the chain product ``W_L diag(f'(z_{L-1})) W_{L-1} ... diag(f'(z_1)) W_1`` (with
-    ``diag(f_L'(z_L))`` in front when the output layer is not linear), evaluated here as
-    ``S_1 W_1`` from the sensitivities of :func:`sensitivities`.
+    ``diag(f_L'(z_L))`` in front when the output layer is not linear), evaluated from the left
+    (reverse accumulation): the sensitivities ``S_l`` of :func:`sensitivities`, carried down to
+    ``S_1 W_1`` without keeping the intermediate ones.
 
     Parameters
     ----------
@@ -125,10 +126,23 @@ def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     Jx : ndarray, shape (N, K, D)
     """
     acts = forward_trace(net, w, X)
-    S1 = sensitivities(net, w, acts)[0]
-    W1 = net.layer_views(w)[0][0]
-    n_samples, n_out, n_first = S1.shape
-    return (S1.reshape(n_samples * n_out, n_first) @ W1).reshape(n_samples, n_out, -1)
+    layers = net.layer_views(w)
+    n_samples, n_out = acts[-1].shape
+    eye = np.eye(n_out)
+    out_transfer = net.transfers[-1]
+    if out_transfer.linear:
+        S = np.broadcast_to(eye, (n_samples, n_out, n_out))
+    else:
+        S = eye * out_transfer.d1(acts[-1])[:, None, :]
+    # G = S_l W_l as (N*K, n_{l-1}): one BLAS product per layer. The trace is ours alone, so each
+    # layer's outputs are overwritten in place by f'(z_l): no temporaries, which cost more than
+    # the arithmetic here.
+    G = S.reshape(n_samples * n_out, n_out) @ layers[-1][0]
+    for l in range(net.n_layers - 1, 0, -1):
+        S = G.reshape(n_samples, n_out, -1)  # a view: S_l = (S_{l+1} W_{l+1}) diag(f_l')
+        S *= net.transfers[l - 1].d1_(acts[l])[:, None, :]
+        G = G @ layers[l - 1][0]
+    return G.reshape(n_samples, n_out, -1)
 
 
 def fd_jacobian(

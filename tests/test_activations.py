@@ -50,3 +50,13 @@ def test_in_place_variant_equals_the_function_and_overwrites_its_argument(name):
     out = t.f_(work)
     assert out is work
     assert np.array_equal(out, t.f(n))
+
+
+@pytest.mark.parametrize("name", ["tansig", "logsig", "purelin"])
+def test_in_place_derivative_equals_d1_and_overwrites_its_argument(name):
+    t = get_transfer(name)
+    a = t.f(np.linspace(-8, 8, 161))
+    work = a.copy()
+    out = t.d1_(work)
+    assert out is work
+    assert np.array_equal(out, t.d1(a))
