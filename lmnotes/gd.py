@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .forward import forward_trace
 from .lm import _check_count, _check_real
-from .loss_hessian import _backward, _flatten
+from .loss_hessian import sse_and_gradient
 
 if TYPE_CHECKING:
     from .network import Network
@@ -63,32 +62,6 @@ class GDResult:
     def mse(self) -> np.ndarray:
         """Mean squared error per epoch, ``sse / n_errors``, shape ``(epochs + 1,)``."""
         return self.sse / self.n_errors
-
-
-def sse_and_gradient(net: Network, w: np.ndarray, X: np.ndarray, T: np.ndarray) -> tuple[float, np.ndarray]:
-    """The sum of squared errors and the gradient of ``E = ½ Σ (T − Y)²``, from one forward pass.
-
-    No input checks (the caller has validated ``w``, ``X`` and ``T``).
-
-    Parameters
-    ----------
-    net : Network
-    w : ndarray, shape (W,)
-    X : ndarray, shape (N, D)
-    T : ndarray, shape (N, K)
-
-    Returns
-    -------
-    sse : float
-        ``Σ (T − Y)²``.
-    gradient : ndarray, shape (W,)
-        ``∇E = −Jᵀe``, by backpropagation.
-    """
-    acts = forward_trace(net, w, X)
-    e = T - acts[-1]
-    back = _backward(net, w, acts, T)
-    gradient = _flatten(net, [(delta.T @ A, delta.sum(axis=0)) for (_, delta), A in zip(back, acts[:-1])], ())
-    return float(np.sum(e * e)), gradient
 
 
 def train_gd(

@@ -56,6 +56,32 @@ def _flatten(net: Network, parts: Parts, lead: tuple[int, ...]) -> np.ndarray:
     return out
 
 
+def sse_and_gradient(net: Network, w: np.ndarray, X: np.ndarray, T: np.ndarray) -> tuple[float, np.ndarray]:
+    """The sum of squared errors and the gradient of ``E = ½ Σ (T − Y)²``, from one forward pass.
+
+    No input checks (the caller has validated ``w``, ``X`` and ``T``).
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (W,)
+    X : ndarray, shape (N, D)
+    T : ndarray, shape (N, K)
+
+    Returns
+    -------
+    sse : float
+        ``Σ (T − Y)²``.
+    gradient : ndarray, shape (W,)
+        ``∇E = −Jᵀe``, by backpropagation.
+    """
+    acts = forward_trace(net, w, X)
+    e = T - acts[-1]
+    back = _backward(net, w, acts, T)
+    gradient = _flatten(net, [(delta.T @ A, delta.sum(axis=0)) for (_, delta), A in zip(back, acts[:-1])], ())
+    return float(np.sum(e * e)), gradient
+
+
 def loss_gradient(net: Network, w: object, X: object, T: object) -> np.ndarray:
     """Gradient of ``E(w) = ½ Σ (T − Y)²`` by backpropagation; it equals ``−Jᵀe``.
 
@@ -76,9 +102,7 @@ def loss_gradient(net: Network, w: object, X: object, T: object) -> np.ndarray:
         If an argument has the wrong shape or holds NaN or infinity.
     """
     w, X, T = _check(net, w, X, T)
-    acts = forward_trace(net, w, X)
-    back = _backward(net, w, acts, T)
-    return _flatten(net, [(delta.T @ A, delta.sum(axis=0)) for (_, delta), A in zip(back, acts[:-1])], ())
+    return sse_and_gradient(net, w, X, T)[1]
 
 
 def _times(stack: np.ndarray, M: np.ndarray) -> np.ndarray:
