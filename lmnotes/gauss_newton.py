@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from .jacobian import jacobian_and_outputs
+from .validation import check_count
 
 if TYPE_CHECKING:
     from .network import Network
@@ -73,8 +74,7 @@ def gauss_newton(net: Network, w: object, X: object, T: object, chunk: int | Non
     T = net.check_targets(T, X.shape[0])
     if chunk is None:
         chunk = default_chunk(net)
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise ValueError(f"chunk must be a positive integer number of samples; got {chunk!r}")
+    check_count(chunk, "chunk", 1, "a positive integer number of samples")
     JtJ = np.zeros((net.n_params, net.n_params))
     Jte = np.zeros(net.n_params)
     sse = 0.0

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .lm import _check_count, _check_real
 from .loss_hessian import sse_and_gradient
+from .validation import check_count, check_real
 
 if TYPE_CHECKING:
     from .network import Network
@@ -110,12 +110,12 @@ def train_gd(
     X = net.check_inputs(X)
     T = net.check_targets(T, X.shape[0])
     w = net.init_weights(seed=0) if w0 is None else net.check_weights(w0).copy()
-    epochs = _check_count(epochs, "epochs", 0)
-    lr = _check_real(lr, "lr (learning rate)", 0.0, open_low=True)
-    momentum = _check_real(momentum, "momentum", 0.0)
+    epochs = check_count(epochs, "epochs", 0)
+    lr = check_real(lr, "lr (learning rate)", 0.0, open_low=True)
+    momentum = check_real(momentum, "momentum", 0.0)
     if momentum >= 1.0:
         raise ValueError(f"momentum must be in [0, 1); got {momentum!r}")
-    goal = _check_real(goal, "goal (a mean squared error)", 0.0)
+    goal = check_real(goal, "goal (a mean squared error)", 0.0)
 
     n_errors = T.size
     velocity = np.zeros_like(w)

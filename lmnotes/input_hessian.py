@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .forward import forward_trace
+from .validation import check_count
 
 if TYPE_CHECKING:
     from .network import Network
@@ -100,8 +101,7 @@ def input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int | None 
     """
     if block is None:
         block = default_block(net)
-    if isinstance(block, bool) or not isinstance(block, (int, np.integer)) or block < 1:
-        raise ValueError(f"block must be a positive integer number of samples; got {block!r}")
+    check_count(block, "block", 1, "a positive integer number of samples")
     acts = forward_trace(net, w, X)
     sens = activation_sensitivities(net, w, acts)
     weights = [W for W, _ in net.layer_views(w)]

@@ -24,7 +24,7 @@ import numpy as np
 
 from .forward import forward_trace
 from .gauss_newton import gauss_newton
-from .validation import as_float_array, check_finite
+from .validation import as_float_array, check_count, check_finite, check_real
 
 if TYPE_CHECKING:
     from .network import Network
@@ -91,26 +91,6 @@ class LMResult:
 
 
 # ----- argument checks ----------------------------------------------------------------------
-def _check_real(value: object, name: str, low: float, high: float = np.inf, *, open_low: bool = False) -> float:
-    """Return ``value`` as a float in ``[low, high]`` (``(low, high]`` if ``open_low``) or raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a real number; got {value!r}")
-    value = float(value)
-    bad_low = value <= low if open_low else value < low
-    if not np.isfinite(value) or bad_low or value > high:
-        bracket = "(" if open_low else "["
-        upper = "inf)" if high == np.inf else f"{high:g}]"
-        raise ValueError(f"{name} must be a finite number in {bracket}{low:g}, {upper}; got {value!r}")
-    return value
-
-
-def _check_count(value: object, name: str, low: int) -> int:
-    """Return ``value`` as an int ``>= low`` or raise ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
-    return int(value)
-
-
 def _check_options(
     epochs: object,
     goal: object,
@@ -125,22 +105,22 @@ def _check_options(
     callback: object,
 ) -> tuple[int, float, float, float, float, float, float, int]:
     """Validate the trainlm options; return the numeric ones as Python numbers."""
-    epochs = _check_count(epochs, "epochs", 0)
-    goal = _check_real(goal, "goal (a mean squared error)", 0.0)
-    mu = _check_real(mu, "mu", 0.0, open_low=True)
-    mu_dec = _check_real(mu_dec, "mu_dec", 0.0, open_low=True)
+    epochs = check_count(epochs, "epochs", 0)
+    goal = check_real(goal, "goal (a mean squared error)", 0.0)
+    mu = check_real(mu, "mu", 0.0, open_low=True)
+    mu_dec = check_real(mu_dec, "mu_dec", 0.0, open_low=True)
     if mu_dec >= 1.0:
         raise ValueError(f"mu_dec must be in (0, 1) so that a success decreases mu; got {mu_dec!r}")
-    mu_inc = _check_real(mu_inc, "mu_inc", 1.0, open_low=True)
-    mu_max = _check_real(mu_max, "mu_max", 0.0, open_low=True)
+    mu_inc = check_real(mu_inc, "mu_inc", 1.0, open_low=True)
+    mu_max = check_real(mu_max, "mu_max", 0.0, open_low=True)
     if mu > mu_max:
         raise ValueError(f"mu must not exceed mu_max; got mu={mu!r} > mu_max={mu_max!r}")
-    min_grad = _check_real(min_grad, "min_grad", 0.0)
-    max_fail = _check_count(max_fail, "max_fail", 1)
+    min_grad = check_real(min_grad, "min_grad", 0.0)
+    max_fail = check_count(max_fail, "max_fail", 1)
     if scaling not in (None, "marquardt"):
         raise ValueError(f"scaling must be None (damping by mu*I) or 'marquardt' (mu*diag(JᵀJ)); got {scaling!r}")
     if show is not None:
-        _check_count(show, "show (epochs between displays, or None)", 1)
+        check_count(show, "show (epochs between displays, or None)", 1)
     if callback is not None and not callable(callback):
         raise ValueError(f"callback must be callable as callback(epoch, w, sse, mu) or None; got {callback!r}")
     return epochs, goal, mu, mu_dec, mu_inc, mu_max, min_grad, max_fail
@@ -503,8 +483,8 @@ def train_lm(
     w0 = net.init_weights(seed=0) if w0 is None else net.check_weights(w0)
     if (X_val is None) != (T_val is None):
         raise ValueError("X_val and T_val must be given together (validation inputs and targets) or not at all")
-    if chunk is not None and (isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1):
-        raise ValueError(f"chunk must be a positive integer number of samples or None; got {chunk!r}")
+    if chunk is not None:
+        check_count(chunk, "chunk", 1, "a positive integer number of samples or None")
 
     def residual(w: np.ndarray) -> np.ndarray:
         return (T - forward_trace(net, w, X)[-1]).ravel()

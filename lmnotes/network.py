@@ -21,7 +21,7 @@ from .forward import forward_trace
 from .input_hessian import input_hessian as _input_hessian
 from .loss_hessian import hvp as _hvp
 from .loss_hessian import loss_hessian as _loss_hessian
-from .validation import as_float_array, check_matrix, check_vector
+from .validation import as_float_array, check_count, check_matrix, check_vector
 
 Layers = list[tuple[np.ndarray, np.ndarray]]
 
@@ -117,8 +117,8 @@ class Network:
         -------
         ndarray, shape (n_params,)
         """
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"seed must be None or a non-negative integer; got {seed!r}")
+        if seed is not None:
+            check_count(seed, "seed", 0, "None or a non-negative integer")
         rng = np.random.default_rng(seed)
         parts = []
         for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):

@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _check_size(n: object, low: int = 1) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < low:
-        raise ValueError(f"n must be an integer number of samples >= {low}; got {n!r}")
-    return int(n)
+from .validation import check_count
 
 
 def sine(n: int = 200, noise: float = 0.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +29,7 @@ def sine(n: int = 200, noise: float = 0.0, seed: int = 0) -> tuple[np.ndarray, n
     T : ndarray, shape (n, 1)
         Targets ``sin(2πx)`` plus noise.
     """
-    n = _check_size(n, 2)
+    n = check_count(n, "n", 2, "an integer number of samples >= 2")
     if isinstance(noise, bool) or not isinstance(noise, (int, float)) or not (np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite standard deviation >= 0; got {noise!r}")
     X = np.linspace(-1.0, 1.0, n)[:, None]
@@ -80,6 +76,6 @@ def seed_example(n: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     T : ndarray, shape (n, 2)
         Targets ``teacher(X)``.
     """
-    n = _check_size(n)
+    n = check_count(n, "n", 1, "an integer number of samples >= 1")
     X = np.random.default_rng(seed).uniform(-1.0, 1.0, size=(n, 3))
     return X, teacher(X)

@@ -73,3 +73,27 @@ def check_matrix(value: object, n_cols: int, name: str, n_rows: int | None = Non
         raise ValueError(f"{name} must hold at least one sample (row); got shape {arr.shape}")
     check_finite(arr, name)
     return arr
+
+
+def check_real(value: object, name: str, low: float, high: float = np.inf, *, open_low: bool = False) -> float:
+    """Return ``value`` as a float in ``[low, high]`` (``(low, high]`` if ``open_low``) or raise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{name} must be a real number; got {value!r}")
+    value = float(value)
+    bad_low = value <= low if open_low else value < low
+    if not np.isfinite(value) or bad_low or value > high:
+        bracket = "(" if open_low else "["
+        upper = "inf)" if high == np.inf else f"{high:g}]"
+        raise ValueError(f"{name} must be a finite number in {bracket}{low:g}, {upper}; got {value!r}")
+    return value
+
+
+def check_count(value: object, name: str, low: int, what: str | None = None) -> int:
+    """Return ``value`` as an int ``>= low`` or raise ``ValueError``.
+
+    The message reads "``name`` must be ``what``; got ...", with ``what`` defaulting to
+    "an integer >= ``low``".
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be {what or f'an integer >= {low}'}; got {value!r}")
+    return int(value)
