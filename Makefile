@@ -29,8 +29,11 @@ bench: $(BIN)/jupyter-book
 		echo "the bench extra (jax, torch) did not install: comparing against numpy, autograd and finite differences only"
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
 
+# Re-execute the notebooks in place (all, or NB=book/03_jacobian.ipynb), storing no timestamps or
+# interpreter version, so that the diff shows only what really changed.
+NB ?= book/*.ipynb
 notebooks: $(BIN)/jupyter-book
-	$(BIN)/jupyter-execute --inplace book/*.ipynb
+	$(BIN)/python tools/notebooks.py execute $(NB)
 
 # Open every page of _build/html in headless Chromium (Debian's chromium at /usr/bin/chromium,
 # or CHROMIUM=/path): math typeset offline, images loaded, no console errors; screenshots in
