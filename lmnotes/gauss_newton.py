@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from .jacobian import jacobian_and_outputs
-from .validation import check_count
+from .validation import check_count, check_vector
 
 if TYPE_CHECKING:
     from .network import Network
@@ -47,7 +47,9 @@ def default_chunk(net: Network) -> int:
     return max(1, CHUNK_ENTRIES // (net.n_outputs * net.n_params))
 
 
-def gauss_newton(net: Network, w: object, X: object, T: object, chunk: int | None = None) -> GaussNewton:
+def gauss_newton(
+    net: Network, w: object, X: object, T: object, chunk: int | None = None, output_scale: object = None
+) -> GaussNewton:
     """Accumulate ``JᵀJ``, ``Jᵀe`` and the SSE over chunks of samples.
 
     Parameters
@@ -61,6 +63,11 @@ def gauss_newton(net: Network, w: object, X: object, T: object, chunk: int | Non
         Targets.
     chunk : int, optional
         Samples per chunk. Default: :func:`default_chunk`, about 32 MiB of Jacobian at a time.
+    output_scale : array_like of shape (K,), optional
+        Factors ``s_k``: the three sums are then those of the network ``s ⊙ y`` against the
+        targets ``s ⊙ t``, that is with row ``nK + k`` of ``J`` and entry ``nK + k`` of ``e``
+        multiplied by ``s_k``. ``train_lm(..., normalize=...)`` uses ``s = 1/gain`` of the
+        targets' scaling, so that the errors and the Jacobian are those in the original units.
 
     Returns
     -------
@@ -75,12 +82,17 @@ def gauss_newton(net: Network, w: object, X: object, T: object, chunk: int | Non
     if chunk is None:
         chunk = default_chunk(net)
     check_count(chunk, "chunk", 1, "a positive integer number of samples")
+    scale = None if output_scale is None else check_vector(output_scale, net.n_outputs, "output_scale")
     JtJ = np.zeros((net.n_params, net.n_params))
     Jte = np.zeros(net.n_params)
     sse = 0.0
     for start in range(0, X.shape[0], chunk):
         J, Y = jacobian_and_outputs(net, w, X[start : start + chunk])
-        e = (T[start : start + chunk] - Y).ravel()
+        E = T[start : start + chunk] - Y
+        if scale is not None:
+            E *= scale
+            J = (J.reshape(E.shape[0], -1, net.n_params) * scale[:, None]).reshape(J.shape)
+        e = E.ravel()
         JtJ += J.T @ J
         Jte += J.T @ e
         sse += float(e @ e)
