@@ -151,7 +151,7 @@ class LMResult:
                 "J_rᵀJ_r is singular at the solution: cov uses its pseudo-inverse, and the parameters "
                 "along its null space are not determined by the data",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,  # the line that reads res.cov (through cached_property)
             )
         inverse = np.linalg.pinv(self.jtj, hermitian=True) if singular else np.linalg.inv(self.jtj)
         return sigma2 * inverse
