@@ -1,10 +1,10 @@
 """The Gauss–Newton quantities ``JᵀJ``, ``Jᵀe`` and the SSE, accumulated over chunks of samples.
 
-Levenberg–Marquardt never needs the whole ``(N·K) × W`` Jacobian at once: only the ``W × W``
+Levenberg–Marquardt never needs the whole ``(N·K) × P`` Jacobian at once: only the ``P × P``
 matrix ``JᵀJ``, the gradient-like vector ``Jᵀe`` and the sum of squared errors. All three are sums
 over samples, so they can be accumulated chunk by chunk, with peak memory
-``O(W² + chunk·K·W)`` instead of ``O(N·K·W)``. Derived in the chapter "The N×W Jacobian for
-Levenberg–Marquardt".
+``O(P² + chunk·K·P)`` instead of ``O(N·K·P)``. Derived in chapter 3, on the Jacobian for
+Levenberg–Marquardt.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ class GaussNewton(NamedTuple):
 
     Attributes
     ----------
-    JtJ : ndarray, shape (W, W)
-        ``JᵀJ`` with ``J = ∂y/∂w`` of shape ``(N·K, W)``.
-    Jte : ndarray, shape (W,)
+    JtJ : ndarray, shape (P, P)
+        ``JᵀJ`` with ``J = ∂y/∂w`` of shape ``(N·K, P)``.
+    Jte : ndarray, shape (P,)
         ``Jᵀe`` with ``e = t − y`` stacked sample by sample; the gradient of
         ``E = ½ Σ e²`` is ``−Jᵀe``.
     sse : float
@@ -55,7 +55,7 @@ def gauss_newton(
     Parameters
     ----------
     net : Network
-    w : array_like, shape (W,)
+    w : array_like, shape (P,)
         Flat parameter vector.
     X : array_like, shape (N, D)
         Inputs, one sample a row.
@@ -72,7 +72,7 @@ def gauss_newton(
     Returns
     -------
     GaussNewton
-        ``(JtJ, Jte, sse)`` with shapes ``(W, W)``, ``(W,)`` and a float; equal (up to
+        ``(JtJ, Jte, sse)`` with shapes ``(P, P)``, ``(P,)`` and a float; equal (up to
         round-off) to ``J.T @ J``, ``J.T @ e`` and ``e @ e`` for the whole ``J`` and
         ``e = (T - Y).ravel()``.
     """

@@ -33,7 +33,7 @@ class GDResult:
 
     Attributes
     ----------
-    w : ndarray, shape (W,)
+    w : ndarray, shape (P,)
         Final weights (always finite: after a divergence, the last weights with a finite loss).
     sse : ndarray, shape (epochs + 1,)
         Sum of squared errors after each epoch; ``sse[0]`` is at the initial weights.
@@ -104,7 +104,7 @@ def train_gd(
         Training inputs.
     T : array_like, shape (N, K)
         Training targets.
-    w0 : array_like of shape (W,), optional
+    w0 : array_like of shape (P,), optional
         Initial weights; default ``net.init_weights(seed=0)``.
     epochs : int, default 1000
         Maximum number of steps.
