@@ -70,6 +70,8 @@ FD_STEP = float(np.finfo(float).eps) ** (1.0 / 3.0)
 
 Residual = Callable[[np.ndarray], np.ndarray]
 Normal = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, float]]
+#: ``(x, r) -> (J_rᵀJ_r, J_rᵀr, J_r or None)``: what the solver evaluates at every accepted point.
+NormalAt = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None]]
 
 
 @dataclass
@@ -269,7 +271,7 @@ def _as_residual(value: object, n_errors: int | None) -> np.ndarray:
     return r
 
 
-def fd_residual_jacobian(residual: Residual, x: np.ndarray, r_size: int) -> np.ndarray:
+def fd_residual_jacobian(residual: Residual, x: np.ndarray) -> np.ndarray:
     """``J_r`` by central differences with a step relative to each parameter's size.
 
     Column ``j`` is ``(r(x + h_j e_j) − r(x − h_j e_j)) / (2 h_j)`` with
@@ -282,26 +284,21 @@ def fd_residual_jacobian(residual: Residual, x: np.ndarray, r_size: int) -> np.n
     residual : callable
         ``x -> r`` of shape ``(M,)``.
     x : ndarray, shape (P,)
-    r_size : int
-        ``M``.
 
     Returns
     -------
     ndarray, shape (M, P)
     """
-    J = np.empty((r_size, x.size))
+    columns = []
     for j, h in enumerate(FD_STEP * np.maximum(1.0, np.abs(x))):
         up, down = x.copy(), x.copy()
         up[j] += h
         down[j] -= h
-        J[:, j] = (residual(up) - residual(down)) / (up[j] - down[j])  # the step actually taken
-    return J
+        columns.append((residual(up) - residual(down)) / (up[j] - down[j]))  # the step actually taken
+    return np.stack(columns, axis=1)
 
 
-Normal2 = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None]]
-
-
-def _normal_from_jacobian(jacobian: Residual, n_params: int) -> Normal2:
+def _normal_from_jacobian(jacobian: Residual, n_params: int) -> NormalAt:
     """Turn ``jacobian(x) -> J_r (M, P)`` into ``(x, r) -> (J_rᵀJ_r, J_rᵀr, J_r)``."""
 
     def normal(x: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -313,7 +310,7 @@ def _normal_from_jacobian(jacobian: Residual, n_params: int) -> Normal2:
     return normal
 
 
-def _normal_from_callable(normal_equations: Normal, n_params: int) -> Normal2:
+def _normal_from_callable(normal_equations: Normal, n_params: int) -> NormalAt:
     """Wrap ``normal_equations(x) -> (A, g, sse)`` as ``(x, r) -> (A, g, None)`` with shape checks."""
 
     def normal(x: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
@@ -335,6 +332,23 @@ def _with_args(f: Callable | None, args: tuple) -> Callable | None:
     if f is None or not args:
         return f
     return lambda x: f(x, *args)
+
+
+def _normal_at(
+    jacobian: Residual | str | None, normal_equations: Normal | None, args: tuple, residual: Residual, n_params: int
+) -> NormalAt:
+    """The solver's ``(x, r) -> (A, g, J_r or None)`` from whichever derivative the caller gave."""
+    if isinstance(jacobian, str):
+        if jacobian != "fd":
+            raise ValueError(f'jacobian must be callable, "fd" (finite differences) or None; got {jacobian!r}')
+        return _normal_from_jacobian(lambda x: fd_residual_jacobian(residual, x), n_params)
+    if jacobian is not None:
+        if not callable(jacobian):
+            raise ValueError(f'jacobian must be callable as jacobian(x) -> (M, P) array, or "fd"; got {jacobian!r}')
+        return _normal_from_jacobian(_with_args(jacobian, args), n_params)
+    if not callable(normal_equations):
+        raise ValueError(f"normal_equations must be callable as x -> (A, g, sse); got {normal_equations!r}")
+    return _normal_from_callable(_with_args(normal_equations, args), n_params)
 
 
 def _converged(
@@ -476,26 +490,12 @@ def levenberg_marquardt(
         n_fev += 1
         return _as_residual(residual(point, *args), n_errors)
 
-    n_params = x.size
-    if isinstance(jacobian, str):
-        if jacobian != "fd":
-            raise ValueError(f'jacobian must be callable, "fd" (finite differences) or None; got {jacobian!r}')
-        normal = _normal_from_jacobian(lambda p: fd_residual_jacobian(lambda q: residual_at(q, n_errors), p, n_errors),
-                                       n_params)
-    elif jacobian is not None:
-        if not callable(jacobian):
-            raise ValueError(f'jacobian must be callable as jacobian(x) -> (M, P) array, or "fd"; got {jacobian!r}')
-        normal = _normal_from_jacobian(_with_args(jacobian, args), n_params)
-    else:
-        if not callable(normal_equations):
-            raise ValueError(f"normal_equations must be callable as x -> (A, g, sse); got {normal_equations!r}")
-        normal = _normal_from_callable(_with_args(normal_equations, args), n_params)
-    val_residual = _with_args(val_residual, args)
-
     r = residual_at(x, None)
     check_finite(r, "residual(x0)")
     n_errors = r.size
     sse = float(r @ r)
+    normal = _normal_at(jacobian, normal_equations, args, lambda p: residual_at(p, n_errors), x.size)
+    val_residual = _with_args(val_residual, args)
     A, g, J = normal(x, r)
     check_finite(A, "J_rᵀJ_r at x0")
     check_finite(g, "J_rᵀr at x0")
