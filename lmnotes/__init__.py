@@ -6,22 +6,31 @@ and names the chapter that derives it.
 
 from . import problems
 from .activations import logsig, purelin, tansig
+from .divide import divide_rand
 from .gauss_newton import GaussNewton, gauss_newton
-from .gd import GDResult, train_gd
+from .gd import GDResult, TrainedGD, train_gd
 from .jacobian import fd_jacobian
-from .lm import LMResult, levenberg_marquardt, train_lm
+from .lm import LMResult, TrainedLM, levenberg_marquardt, train_lm
 from .loss_hessian import hvp, loss_gradient, loss_hessian
+from .model import TrainedNetwork, load
 from .network import Network
+from .normalize import Normalizer
 
 __all__ = [
     "GDResult",
     "GaussNewton",
     "LMResult",
     "Network",
+    "Normalizer",
+    "TrainedGD",
+    "TrainedLM",
+    "TrainedNetwork",
+    "divide_rand",
     "fd_jacobian",
     "gauss_newton",
     "hvp",
     "levenberg_marquardt",
+    "load",
     "logsig",
     "loss_gradient",
     "loss_hessian",

@@ -156,24 +156,38 @@ TRANSFER_FUNCTIONS: dict[str, Transfer] = {
 }
 
 
+#: Common names of the same functions, mapped to MATLAB's.
+ALIASES: dict[str, str] = {
+    "tanh": "tansig",
+    "sigmoid": "logsig",
+    "logistic": "logsig",
+    "linear": "purelin",
+    "identity": "purelin",
+}
+
+
 def get_transfer(name: str) -> Transfer:
     """Look up a transfer function by name.
 
     Parameters
     ----------
     name : str
-        One of ``"tansig"``, ``"logsig"``, ``"purelin"``.
+        One of ``"tansig"``, ``"logsig"``, ``"purelin"``, or an alias of :data:`ALIASES`
+        (``"tanh"``, ``"sigmoid"``, ``"logistic"``, ``"linear"``, ``"identity"``).
 
     Returns
     -------
     Transfer
+        Named with MATLAB's name, whichever alias was given.
 
     Raises
     ------
     ValueError
-        If ``name`` is not one of the known names.
+        If ``name`` is neither a known name nor an alias.
     """
-    if not isinstance(name, str) or name not in TRANSFER_FUNCTIONS:
+    key = ALIASES.get(name, name) if isinstance(name, str) else name
+    if not isinstance(key, str) or key not in TRANSFER_FUNCTIONS:
         known = ", ".join(repr(k) for k in TRANSFER_FUNCTIONS)
-        raise ValueError(f"unknown transfer function {name!r}: expected one of {known}")
-    return TRANSFER_FUNCTIONS[name]
+        aliases = ", ".join(f"{a!r}" for a in ALIASES)
+        raise ValueError(f"unknown transfer function {name!r}: expected one of {known} (or an alias: {aliases})")
+    return TRANSFER_FUNCTIONS[key]

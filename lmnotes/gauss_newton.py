@@ -1,10 +1,10 @@
 """The Gauss–Newton quantities ``JᵀJ``, ``Jᵀe`` and the SSE, accumulated over chunks of samples.
 
-Levenberg–Marquardt never needs the whole ``(N·K) × W`` Jacobian at once: only the ``W × W``
+Levenberg–Marquardt never needs the whole ``(N·K) × P`` Jacobian at once: only the ``P × P``
 matrix ``JᵀJ``, the gradient-like vector ``Jᵀe`` and the sum of squared errors. All three are sums
 over samples, so they can be accumulated chunk by chunk, with peak memory
-``O(W² + chunk·K·W)`` instead of ``O(N·K·W)``. Derived in the chapter "The N×W Jacobian for
-Levenberg–Marquardt".
+``O(P² + chunk·K·P)`` instead of ``O(N·K·P)``. Derived in chapter 3, on the Jacobian for
+Levenberg–Marquardt.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from .jacobian import jacobian_and_outputs
-from .validation import check_count
+from .validation import check_count, check_vector
 
 if TYPE_CHECKING:
     from .network import Network
@@ -28,9 +28,9 @@ class GaussNewton(NamedTuple):
 
     Attributes
     ----------
-    JtJ : ndarray, shape (W, W)
-        ``JᵀJ`` with ``J = ∂y/∂w`` of shape ``(N·K, W)``.
-    Jte : ndarray, shape (W,)
+    JtJ : ndarray, shape (P, P)
+        ``JᵀJ`` with ``J = ∂y/∂w`` of shape ``(N·K, P)``.
+    Jte : ndarray, shape (P,)
         ``Jᵀe`` with ``e = t − y`` stacked sample by sample; the gradient of
         ``E = ½ Σ e²`` is ``−Jᵀe``.
     sse : float
@@ -47,13 +47,15 @@ def default_chunk(net: Network) -> int:
     return max(1, CHUNK_ENTRIES // (net.n_outputs * net.n_params))
 
 
-def gauss_newton(net: Network, w: object, X: object, T: object, chunk: int | None = None) -> GaussNewton:
+def gauss_newton(
+    net: Network, w: object, X: object, T: object, chunk: int | None = None, output_scale: object = None
+) -> GaussNewton:
     """Accumulate ``JᵀJ``, ``Jᵀe`` and the SSE over chunks of samples.
 
     Parameters
     ----------
     net : Network
-    w : array_like, shape (W,)
+    w : array_like, shape (P,)
         Flat parameter vector.
     X : array_like, shape (N, D)
         Inputs, one sample a row.
@@ -61,11 +63,16 @@ def gauss_newton(net: Network, w: object, X: object, T: object, chunk: int | Non
         Targets.
     chunk : int, optional
         Samples per chunk. Default: :func:`default_chunk`, about 32 MiB of Jacobian at a time.
+    output_scale : array_like of shape (K,), optional
+        Factors ``s_k``: the three sums are then those of the network ``s ⊙ y`` against the
+        targets ``s ⊙ t``, that is with row ``nK + k`` of ``J`` and entry ``nK + k`` of ``e``
+        multiplied by ``s_k``. ``train_lm(..., normalize=...)`` uses ``s = 1/gain`` of the
+        targets' scaling, so that the errors and the Jacobian are those in the original units.
 
     Returns
     -------
     GaussNewton
-        ``(JtJ, Jte, sse)`` with shapes ``(W, W)``, ``(W,)`` and a float; equal (up to
+        ``(JtJ, Jte, sse)`` with shapes ``(P, P)``, ``(P,)`` and a float; equal (up to
         round-off) to ``J.T @ J``, ``J.T @ e`` and ``e @ e`` for the whole ``J`` and
         ``e = (T - Y).ravel()``.
     """
@@ -75,12 +82,17 @@ def gauss_newton(net: Network, w: object, X: object, T: object, chunk: int | Non
     if chunk is None:
         chunk = default_chunk(net)
     check_count(chunk, "chunk", 1, "a positive integer number of samples")
+    scale = None if output_scale is None else check_vector(output_scale, net.n_outputs, "output_scale")
     JtJ = np.zeros((net.n_params, net.n_params))
     Jte = np.zeros(net.n_params)
     sse = 0.0
     for start in range(0, X.shape[0], chunk):
         J, Y = jacobian_and_outputs(net, w, X[start : start + chunk])
-        e = (T[start : start + chunk] - Y).ravel()
+        E = T[start : start + chunk] - Y
+        if scale is not None:
+            E *= scale
+            J = (J.reshape(E.shape[0], -1, net.n_params) * scale[:, None]).reshape(J.shape)
+        e = E.ravel()
         JtJ += J.T @ J
         Jte += J.T @ e
         sse += float(e @ e)

@@ -13,16 +13,15 @@ trainers".
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from .loss_hessian import sse_and_gradient
+from .model import TrainedNetwork
+from .network import Network
+from .normalize import Normalizer
 from .validation import check_count, check_real
-
-if TYPE_CHECKING:
-    from .network import Network
 
 #: Stop reasons of :func:`train_gd`, in the order in which they are tested.
 GD_STOP_REASONS = ("goal", "epochs", "diverged")
@@ -34,7 +33,7 @@ class GDResult:
 
     Attributes
     ----------
-    w : ndarray, shape (W,)
+    w : ndarray, shape (P,)
         Final weights (always finite: after a divergence, the last weights with a finite loss).
     sse : ndarray, shape (epochs + 1,)
         Sum of squared errors after each epoch; ``sse[0]`` is at the initial weights.
@@ -64,6 +63,22 @@ class GDResult:
         return self.sse / self.n_errors
 
 
+@dataclass
+class TrainedGD(TrainedNetwork, GDResult):
+    """What :func:`train_gd` returns: the run's :class:`GDResult` and the trained network.
+
+    Adds ``net``, ``x_scaling`` and ``t_scaling`` (always ``None``: ``train_gd`` uses the data
+    as given) and ``flat_targets`` to :class:`GDResult`, and the methods of
+    :class:`lmnotes.model.TrainedNetwork`: ``predict``, ``layers``, ``save``.
+    """
+
+    kind = "gd"
+    net: Network
+    x_scaling: Normalizer | None
+    t_scaling: Normalizer | None
+    flat_targets: bool
+
+
 def train_gd(
     net: Network,
     X: object,
@@ -74,7 +89,7 @@ def train_gd(
     lr: float = 0.01,
     momentum: float = 0.0,
     goal: float = 0.0,
-) -> GDResult:
+) -> TrainedGD:
     """Train ``net`` by batch gradient descent with a fixed learning rate and optional momentum.
 
     Each epoch: evaluate ``Σe²`` and ``∇E = −Jᵀe`` at ``w``; stop if the mean squared error is
@@ -89,7 +104,7 @@ def train_gd(
         Training inputs.
     T : array_like, shape (N, K)
         Training targets.
-    w0 : array_like of shape (W,), optional
+    w0 : array_like of shape (P,), optional
         Initial weights; default ``net.init_weights(seed=0)``.
     epochs : int, default 1000
         Maximum number of steps.
@@ -103,10 +118,11 @@ def train_gd(
 
     Returns
     -------
-    GDResult
-        ``w`` (W,), per-epoch ``sse`` (epochs + 1,), ``epochs``, ``stop``, ``n_fev``, ``n_gev``;
-        ``res.mse`` is the per-epoch MSE.
+    TrainedGD
+        ``w`` (P,), per-epoch ``sse`` (epochs + 1,), ``epochs``, ``stop``, ``n_fev``, ``n_gev``;
+        ``res.mse`` is the per-epoch MSE; ``res.predict(X)``, ``res.net``, ``res.save(path)``.
     """
+    flat_targets = np.ndim(T) == 1
     X = net.check_inputs(X)
     T = net.check_targets(T, X.shape[0])
     w = net.init_weights(seed=0) if w0 is None else net.check_weights(w0).copy()
@@ -139,7 +155,7 @@ def train_gd(
         velocity = momentum * velocity - lr * gradient
         w = w + velocity
     n_eval = len(history) + (stop == "diverged")
-    return GDResult(
+    res = GDResult(
         w=w,
         sse=np.array(history),
         epochs=len(history) - 1,
@@ -148,3 +164,5 @@ def train_gd(
         n_gev=n_eval,
         n_errors=n_errors,
     )
+    fitted = {f.name: getattr(res, f.name) for f in fields(GDResult)}
+    return TrainedGD(**fitted, net=net, x_scaling=None, t_scaling=None, flat_targets=flat_targets)

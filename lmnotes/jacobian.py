@@ -1,7 +1,7 @@
 """First derivatives of the network: the weight Jacobian (Marquardt sensitivities), the
 input Jacobian, and a finite-difference Jacobian to compare them with.
 
-Derived in the chapters "The N×W Jacobian for Levenberg–Marquardt" and "The input Jacobian".
+Derived in chapter 3, on the Jacobian for Levenberg–Marquardt, and in "The input Jacobian".
 Every function works on the whole batch at once: no Python loop over samples.
 """
 

@@ -12,18 +12,26 @@ trial of that epoch. The μ schedule, the stopping rules and the parameter names
 
 For a network the book writes the error ``e = t − y`` and ``J = ∂y/∂w``, so with ``r = e`` we
 have ``J_r = −J``, ``g = −Jᵀe`` and the step ``Δw = (JᵀJ + μI)⁻¹ Jᵀe``.
+
+For curve fitting the solver also stops on MINPACK's relative tolerances ``ftol`` and ``xtol``
+and reports the statistics of the fit: ``J_r`` at the solution, the covariance
+``σ²(J_rᵀJ_r)⁻¹`` with ``σ² = ‖r‖²/(M − P)``, and the standard errors.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .forward import forward_trace
 from .gauss_newton import gauss_newton
+from .model import TrainedNetwork
+from .normalize import Normalizer, check_method, fit_normalizer
 from .validation import as_float_array, check_count, check_finite, check_real
 
 if TYPE_CHECKING:
@@ -33,10 +41,37 @@ if TYPE_CHECKING:
 MU_MIN = 1e-20
 
 #: Stop reasons, in the order in which they are tested at the start of every epoch.
-STOP_REASONS = ("goal", "epochs", "min_grad", "mu_max", "validation", "callback")
+STOP_REASONS = ("goal", "epochs", "min_grad", "mu_max", "ftol", "xtol", "validation", "callback")
+
+#: What each stop reason means, the start of ``LMResult.message``.
+STOP_MESSAGES = {
+    "goal": "the mean squared error reached goal",
+    "epochs": "the maximum number of epochs was run",
+    "min_grad": "the gradient norm fell below min_grad",
+    "mu_max": "mu exceeded mu_max: no step lowered the error",
+    "ftol": "the relative reduction of the sum of squares, actual and predicted, is at most ftol",
+    "xtol": "the relative step is at most xtol",
+    "validation": "the validation error did not improve for max_fail epochs in a row",
+    "callback": "the callback asked to stop",
+}
+
+#: Added to the message when no step from x0 was accepted and the smallest one went uphill.
+UPHILL_HINT = (
+    "; no step from x0 lowered the error and even the smallest went uphill as much as it was "
+    "predicted to go down: the Jacobian's sign probably does not match the residual's "
+    "(jacobian must return ∂r/∂x of r = residual(x), e.g. ∂(model − data)/∂x when r = model − data)"
+)
+
+#: MINPACK's default ``ftol`` and ``xtol`` (as in ``scipy.optimize.leastsq``): √(machine ε).
+DEFAULT_TOL = 1.49012e-08
+
+#: Relative step of the central differences of ``jacobian="fd"``: ∛(machine ε).
+FD_STEP = float(np.finfo(float).eps) ** (1.0 / 3.0)
 
 Residual = Callable[[np.ndarray], np.ndarray]
 Normal = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, float]]
+#: ``(x, r) -> (J_rᵀJ_r, J_rᵀr, J_r or None)``: what the solver evaluates at every accepted point.
+NormalAt = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None]]
 
 
 @dataclass
@@ -60,16 +95,22 @@ class LMResult:
     epochs : int
         Number of epochs run (successful or not).
     stop : str
-        Why it stopped: one of ``"goal"``, ``"epochs"``, ``"min_grad"``, ``"mu_max"``,
-        ``"validation"``, ``"callback"``.
+        Why it stopped: one of :data:`STOP_REASONS`.
     n_fev : int
-        Number of residual evaluations.
+        Number of residual evaluations (those of ``jacobian="fd"`` included).
     n_jev : int
         Number of Jacobian (or normal-equation) evaluations.
     n_errors : int
         ``M``, the number of residuals (``N·K`` for a network).
     best_epoch : int
         Epoch whose parameters are returned (the last one without validation data).
+    message : str
+        The stop reason in words, with a hint when the Jacobian's sign looks wrong.
+    jac : ndarray of shape (M, P), or None
+        ``J_r`` at the returned parameters; ``None`` on the ``normal_equations`` path (and for
+        networks), which never forms it.
+    jtj : ndarray, shape (P, P)
+        ``J_rᵀJ_r`` at the returned parameters.
     """
 
     w: np.ndarray
@@ -83,11 +124,45 @@ class LMResult:
     n_jev: int
     n_errors: int
     best_epoch: int
+    message: str
+    jac: np.ndarray | None
+    jtj: np.ndarray
 
     @property
     def mse(self) -> np.ndarray:
         """Mean squared error per epoch, ``sse / n_errors``, shape ``(epochs + 1,)``."""
         return self.sse / self.n_errors
+
+    @cached_property
+    def cov(self) -> np.ndarray | None:
+        """Covariance of the fitted parameters, ``σ²(J_rᵀJ_r)⁻¹``, shape ``(P, P)``.
+
+        ``σ² = ‖r‖²/(M − P)`` at the returned parameters, the residual variance of a
+        least-squares fit (as ``scipy.optimize.curve_fit`` with ``absolute_sigma=False``).
+        ``None`` when ``M <= P``. When ``J_rᵀJ_r`` is singular (rank below ``P`` at a relative
+        tolerance ``P·ε``) the pseudo-inverse is used and a ``RuntimeWarning`` says so: some
+        combinations of parameters are then not determined by the data.
+        """
+        n_params = self.w.size
+        if self.n_errors <= n_params:
+            return None
+        sigma2 = float(self.sse[self.best_epoch]) / (self.n_errors - n_params)
+        singular = np.linalg.matrix_rank(self.jtj, tol=None, hermitian=True) < n_params
+        if singular:
+            warnings.warn(
+                "J_rᵀJ_r is singular at the solution: cov uses its pseudo-inverse, and the parameters "
+                "along its null space are not determined by the data",
+                RuntimeWarning,
+                stacklevel=3,  # the line that reads res.cov (through cached_property)
+            )
+        inverse = np.linalg.pinv(self.jtj, hermitian=True) if singular else np.linalg.inv(self.jtj)
+        return sigma2 * inverse
+
+    @property
+    def stderr(self) -> np.ndarray | None:
+        """Standard errors of the fitted parameters, ``sqrt(diag(cov))``, shape ``(P,)``; ``None`` if M <= P."""
+        cov = self.cov
+        return None if cov is None else np.sqrt(np.diag(cov))
 
 
 # ----- argument checks ----------------------------------------------------------------------
@@ -118,7 +193,10 @@ def _check_options(
     min_grad = check_real(min_grad, "min_grad", 0.0)
     max_fail = check_count(max_fail, "max_fail", 1)
     if scaling not in (None, "marquardt"):
-        raise ValueError(f"scaling must be None (damping by mu*I) or 'marquardt' (mu*diag(JᵀJ)); got {scaling!r}")
+        raise ValueError(
+            f"scaling must be None (damping by mu*I) or 'marquardt' (mu*diag(JᵀJ)); got {scaling!r} "
+            "(to rescale the data, use normalize='minmax' or 'std')"
+        )
     if show is not None:
         check_count(show, "show (epochs between displays, or None)", 1)
     if callback is not None and not callable(callback):
@@ -193,22 +271,49 @@ def _as_residual(value: object, n_errors: int | None) -> np.ndarray:
     return r
 
 
-def _normal_from_jacobian(jacobian: Residual, n_params: int) -> Callable[[np.ndarray, np.ndarray], tuple]:
-    """Turn ``jacobian(x) -> J_r (M, P)`` into ``(x, r) -> (J_rᵀJ_r, J_rᵀr)``."""
+def fd_residual_jacobian(residual: Residual, x: np.ndarray) -> np.ndarray:
+    """``J_r`` by central differences with a step relative to each parameter's size.
 
-    def normal(x: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    Column ``j`` is ``(r(x + h_j e_j) − r(x − h_j e_j)) / (2 h_j)`` with
+    ``h_j = ∛ε · max(1, |x_j|)`` (``ε`` the machine epsilon), which balances the ``O(h²)``
+    truncation error against the ``O(ε/h)`` round-off. Non-finite values are passed on, so that
+    the solver rejects the trial instead of failing.
+
+    Parameters
+    ----------
+    residual : callable
+        ``x -> r`` of shape ``(M,)``.
+    x : ndarray, shape (P,)
+
+    Returns
+    -------
+    ndarray, shape (M, P)
+    """
+    columns = []
+    for j, h in enumerate(FD_STEP * np.maximum(1.0, np.abs(x))):
+        up, down = x.copy(), x.copy()
+        up[j] += h
+        down[j] -= h
+        columns.append((residual(up) - residual(down)) / (up[j] - down[j]))  # the step actually taken
+    return np.stack(columns, axis=1)
+
+
+def _normal_from_jacobian(jacobian: Residual, n_params: int) -> NormalAt:
+    """Turn ``jacobian(x) -> J_r (M, P)`` into ``(x, r) -> (J_rᵀJ_r, J_rᵀr, J_r)``."""
+
+    def normal(x: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         J = as_float_array(jacobian(x), "jacobian(x)")
         if J.shape != (r.size, n_params):
             raise ValueError(f"jacobian(x) must return shape ({r.size}, {n_params}) = (M, P); got {J.shape}")
-        return J.T @ J, J.T @ r
+        return J.T @ J, J.T @ r, J
 
     return normal
 
 
-def _normal_from_callable(normal_equations: Normal, n_params: int) -> Callable[[np.ndarray, np.ndarray], tuple]:
-    """Wrap ``normal_equations(x) -> (A, g, sse)`` as ``(x, r) -> (A, g)`` with shape checks."""
+def _normal_from_callable(normal_equations: Normal, n_params: int) -> NormalAt:
+    """Wrap ``normal_equations(x) -> (A, g, sse)`` as ``(x, r) -> (A, g, None)`` with shape checks."""
 
-    def normal(x: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def normal(x: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
         A, g, _ = normal_equations(x)
         A = as_float_array(A, "normal_equations(x)[0]")
         g = as_float_array(g, "normal_equations(x)[1]")
@@ -217,16 +322,64 @@ def _normal_from_callable(normal_equations: Normal, n_params: int) -> Callable[[
                 f"normal_equations(x) must return (A, g, sse) with A of shape ({n_params}, {n_params}) and g "
                 f"of shape ({n_params},); got {A.shape} and {g.shape}"
             )
-        return A, g
+        return A, g, None
 
     return normal
 
 
+def _with_args(f: Callable | None, args: tuple) -> Callable | None:
+    """``x -> f(x, *args)`` (or ``f`` itself without ``args``)."""
+    if f is None or not args:
+        return f
+    return lambda x: f(x, *args)
+
+
+def _normal_at(
+    jacobian: Residual | str | None, normal_equations: Normal | None, args: tuple, residual: Residual, n_params: int
+) -> NormalAt:
+    """The solver's ``(x, r) -> (A, g, J_r or None)`` from whichever derivative the caller gave."""
+    if isinstance(jacobian, str):
+        if jacobian != "fd":
+            raise ValueError(f'jacobian must be callable, "fd" (finite differences) or None; got {jacobian!r}')
+        return _normal_from_jacobian(lambda x: fd_residual_jacobian(residual, x), n_params)
+    if jacobian is not None:
+        if not callable(jacobian):
+            raise ValueError(f'jacobian must be callable as jacobian(x) -> (M, P) array, or "fd"; got {jacobian!r}')
+        return _normal_from_jacobian(_with_args(jacobian, args), n_params)
+    if not callable(normal_equations):
+        raise ValueError(f"normal_equations must be callable as x -> (A, g, sse); got {normal_equations!r}")
+    return _normal_from_callable(_with_args(normal_equations, args), n_params)
+
+
+def _converged(
+    sse: float, sse_new: float, step: np.ndarray, x: np.ndarray, A: np.ndarray, g: np.ndarray,
+    mu: float, d: np.ndarray, ftol: float, xtol: float,
+) -> tuple[str | None, float]:
+    """MINPACK's tests on one trial step; return (``"ftol"``, ``"xtol"`` or None, the ratio).
+
+    ``actred = 1 − sse_new/sse`` is the actual and ``prered = (ΔᵀAΔ + 2μ Δᵀdiag(d)Δ)/sse`` the
+    predicted relative reduction of the sum of squares (the damped model's, as in MINPACK's
+    ``lmder``); ``ftol`` holds when ``|actred| <= ftol``, ``prered <= ftol`` and
+    ``actred/prered <= 2``. ``xtol`` holds when ``‖Δ‖ <= xtol·(xtol + ‖x‖)``.
+    """
+    if not (np.isfinite(sse_new) and sse > 0):
+        return None, np.nan
+    actred = 1.0 - sse_new / sse
+    prered = float(step @ (A @ step) + 2.0 * mu * (d * step) @ step) / sse
+    ratio = actred / prered if prered > 0 else 0.0
+    if ftol > 0 and abs(actred) <= ftol and prered <= ftol and ratio <= 2.0:
+        return "ftol", ratio
+    if xtol > 0 and np.linalg.norm(step) <= xtol * (xtol + np.linalg.norm(x)):
+        return "xtol", ratio
+    return None, ratio
+
+
 def levenberg_marquardt(
     residual: Residual,
-    jacobian: Residual | None,
+    jacobian: Residual | str | None,
     x0: object,
     *,
+    args: tuple = (),
     normal_equations: Normal | None = None,
     epochs: int = 1000,
     goal: float = 0.0,
@@ -235,6 +388,8 @@ def levenberg_marquardt(
     mu_inc: float = 10.0,
     mu_max: float = 1e10,
     min_grad: float = 1e-7,
+    ftol: float = DEFAULT_TOL,
+    xtol: float = DEFAULT_TOL,
     max_fail: int = 6,
     val_residual: Residual | None = None,
     scaling: str | None = None,
@@ -250,24 +405,29 @@ def levenberg_marquardt(
 
     Every epoch: test the stopping rules (in the order of :data:`STOP_REASONS`); then try the
     step for the current μ; if it lowers ``‖r‖²``, accept it and set ``μ ← max(μ·mu_dec, 1e-20)``;
-    otherwise set ``μ ← μ·mu_inc`` and try again, while ``μ <= mu_max``. A trial whose residual
-    (or, at the new point, ``A`` or ``g``) is NaN or infinite is rejected like one that does not
-    lower the error, as is a step whose Cholesky factorisation fails; so the returned parameters
-    are always finite.
+    otherwise set ``μ ← μ·mu_inc`` and try again, while ``μ <= mu_max``. After every trial with
+    a finite error, MINPACK's relative tests (``ftol``, ``xtol``) may end the run, at the new
+    point if the trial was accepted. A trial whose residual (or, at the new point, ``A`` or
+    ``g``) is NaN or infinite is rejected like one that does not lower the error, as is a step
+    whose Cholesky factorisation fails; so the returned parameters are always finite.
 
     Parameters
     ----------
     residual : callable
-        ``residual(x)`` with ``x`` of shape ``(P,)`` returns ``r`` of shape ``(M,)``.
-    jacobian : callable or None
-        ``jacobian(x)`` returns ``∂r/∂x`` of shape ``(M, P)``. ``None`` when
-        ``normal_equations`` is given instead.
+        ``residual(x, *args)`` with ``x`` of shape ``(P,)`` returns ``r`` of shape ``(M,)``.
+    jacobian : callable, "fd" or None
+        ``jacobian(x, *args)`` returns ``∂r/∂x`` of shape ``(M, P)``; ``"fd"`` computes it by
+        central differences (:func:`fd_residual_jacobian`, ``2P`` residual calls); ``None``
+        when ``normal_equations`` is given instead.
     x0 : array_like, shape (P,)
         Starting point, finite.
+    args : tuple, default ()
+        Extra arguments passed to ``residual``, ``jacobian``, ``normal_equations`` and
+        ``val_residual`` (the data of a curve fit, say).
     normal_equations : callable, optional
-        ``normal_equations(x)`` returns ``(A, g, sse)``: ``A = J_rᵀJ_r`` of shape ``(P, P)``,
-        ``g = J_rᵀr`` of shape ``(P,)`` (its ``sse`` is not used). Lets the caller accumulate
-        them without ever holding ``J_r`` (for a network, :func:`lmnotes.gauss_newton`).
+        ``normal_equations(x, *args)`` returns ``(A, g, sse)``: ``A = J_rᵀJ_r`` of shape
+        ``(P, P)``, ``g = J_rᵀr`` of shape ``(P,)`` (its ``sse`` is not used). Lets the caller
+        accumulate them without ever holding ``J_r`` (for a network, :func:`lmnotes.gauss_newton`).
     epochs : int, default 1000
         Maximum number of epochs.
     goal : float, default 0
@@ -277,12 +437,18 @@ def levenberg_marquardt(
         after a failure (> 1), and the μ above which training stops.
     min_grad : float, default 1e-7
         Stop when ``‖g‖ < min_grad``.
+    ftol : float, default 1.49012e-8
+        Stop when both the actual and the predicted relative reduction of ``‖r‖²`` in a trial
+        are at most ``ftol`` (MINPACK's definition and default, √ε). ``0`` switches it off.
+    xtol : float, default 1.49012e-8
+        Stop when a trial step is small relative to the parameters,
+        ``‖Δ‖ <= xtol·(xtol + ‖x‖)`` (√ε as in MINPACK). ``0`` switches it off.
     max_fail : int, default 6
         With ``val_residual``: stop after this many epochs in a row without a new lowest
         validation error.
     val_residual : callable, optional
-        ``val_residual(x)`` returns the validation residuals, shape ``(M_val,)``. The returned
-        parameters are then those of the epoch with the lowest validation error.
+        ``val_residual(x, *args)`` returns the validation residuals, shape ``(M_val,)``. The
+        returned parameters are then those of the epoch with the lowest validation error.
     scaling : None or "marquardt"
         Damp with ``μI`` (Levenberg, trainlm) or ``μ diag(J_rᵀJ_r)`` (Marquardt).
     show : int, optional
@@ -294,45 +460,55 @@ def levenberg_marquardt(
     Returns
     -------
     LMResult
+        With ``message``, ``jac`` (``J_r`` at the solution, ``None`` with ``normal_equations``),
+        and the statistics ``cov`` and ``stderr`` of the fit.
     """
     x = as_float_array(x0, "x0").copy()
     if x.ndim != 1 or x.size == 0:
         raise ValueError(f"x0 must be a 1-D vector of parameters (P,); got shape {x.shape}")
     check_finite(x, "x0")
+    if not isinstance(args, (tuple, list)):
+        raise ValueError(f"args must be a tuple of extra arguments, as in args=(x, y); got {args!r}")
     if not callable(residual):
         raise ValueError(f"residual must be callable as residual(x) -> (M,) array; got {residual!r}")
     if (jacobian is None) == (normal_equations is None):
-        raise ValueError("give exactly one of jacobian (x -> (M, P) array) and normal_equations (x -> (A, g, sse))")
+        raise ValueError(
+            'give exactly one of jacobian (x -> (M, P) array, or "fd") and normal_equations (x -> (A, g, sse))'
+        )
     if val_residual is not None and not callable(val_residual):
         raise ValueError(f"val_residual must be callable or None; got {val_residual!r}")
     epochs, goal, mu, mu_dec, mu_inc, mu_max, min_grad, max_fail = _check_options(
         epochs, goal, mu, mu_dec, mu_inc, mu_max, min_grad, max_fail, scaling, show, callback
     )
-    n_params = x.size
-    if jacobian is not None:
-        if not callable(jacobian):
-            raise ValueError(f"jacobian must be callable as jacobian(x) -> (M, P) array; got {jacobian!r}")
-        normal = _normal_from_jacobian(jacobian, n_params)
-    else:
-        if not callable(normal_equations):
-            raise ValueError(f"normal_equations must be callable as x -> (A, g, sse); got {normal_equations!r}")
-        normal = _normal_from_callable(normal_equations, n_params)
+    ftol = check_real(ftol, "ftol", 0.0)
+    xtol = check_real(xtol, "xtol", 0.0)
+    args = tuple(args)
+    n_fev = 0
 
-    r = _as_residual(residual(x), None)
+    def residual_at(point: np.ndarray, n_errors: int | None) -> np.ndarray:
+        nonlocal n_fev
+        n_fev += 1
+        return _as_residual(residual(point, *args), n_errors)
+
+    r = residual_at(x, None)
     check_finite(r, "residual(x0)")
     n_errors = r.size
     sse = float(r @ r)
-    A, g = normal(x, r)
+    normal = _normal_at(jacobian, normal_equations, args, lambda p: residual_at(p, n_errors), x.size)
+    val_residual = _with_args(val_residual, args)
+    A, g, J = normal(x, r)
     check_finite(A, "J_rᵀJ_r at x0")
     check_finite(g, "J_rᵀr at x0")
-    n_fev, n_jev = 1, 1
+    n_jev = 1
 
     def val_sse_at(point: np.ndarray) -> float:
         v = as_float_array(val_residual(point), "val_residual(x)")
         return float(v @ v) if np.all(np.isfinite(v)) else np.inf
 
     sse_hist, mu_hist, grad_hist, val_hist = [], [], [], []
-    best_x, best_val, best_epoch, val_fail = x, np.inf, 0, 0
+    best = (x, A, J)
+    best_val, best_epoch, val_fail = np.inf, 0, 0
+    tolerance_met, accepted_any, last_ratio = None, False, np.nan
     epoch = 0
     while True:
         grad_norm = float(np.linalg.norm(g))
@@ -343,7 +519,7 @@ def levenberg_marquardt(
             v = val_sse_at(x)
             val_hist.append(v)
             if v < best_val:
-                best_x, best_val, best_epoch, val_fail = x, v, epoch, 0
+                best, best_val, best_epoch, val_fail = (x, A, J), v, epoch, 0
             else:
                 val_fail += 1
         user_stop = bool(callback(epoch, x.copy(), sse, mu)) if callback is not None else False
@@ -352,6 +528,8 @@ def levenberg_marquardt(
             epoch >= epochs,
             grad_norm < min_grad,
             mu > mu_max,
+            tolerance_met == "ftol",
+            tolerance_met == "xtol",
             val_residual is not None and val_fail >= max_fail,
             user_stop,
         )
@@ -368,21 +546,28 @@ def levenberg_marquardt(
             step = damped_step(A, g, mu, d)
             if step is not None:
                 x_new = x + step
-                r_new = _as_residual(residual(x_new), n_errors)
-                n_fev += 1
+                r_new = residual_at(x_new, n_errors)
                 sse_new = float(r_new @ r_new)
+                tolerance_met, last_ratio = _converged(sse, sse_new, step, x, A, g, mu, d, ftol, xtol)
                 if np.isfinite(sse_new) and sse_new < sse:
-                    A_new, g_new = normal(x_new, r_new)
+                    A_new, g_new, J_new = normal(x_new, r_new)
                     n_jev += 1
                     if np.all(np.isfinite(A_new)) and np.all(np.isfinite(g_new)):
-                        x, r, sse, A, g = x_new, r_new, sse_new, A_new, g_new
+                        x, r, sse, A, g, J = x_new, r_new, sse_new, A_new, g_new, J_new
                         mu = max(mu * mu_dec, MU_MIN)
+                        accepted_any = True
                         break
+                if tolerance_met is not None:
+                    break
             mu *= mu_inc
         epoch += 1
 
     if val_residual is None:
-        best_x, best_epoch = x, epoch
+        best, best_epoch = (x, A, J), epoch
+    best_x, best_A, best_J = best
+    message = STOP_MESSAGES[stop]
+    if not accepted_any and stop in ("mu_max", "ftol", "xtol") and last_ratio < -0.5:
+        message += UPHILL_HINT
     return LMResult(
         w=best_x.copy(),
         sse=np.array(sse_hist),
@@ -395,6 +580,9 @@ def levenberg_marquardt(
         n_jev=n_jev,
         n_errors=n_errors,
         best_epoch=best_epoch,
+        message=message,
+        jac=best_J,
+        jtj=best_A,
     )
 
 
@@ -404,6 +592,57 @@ def _stop_reason(*flags: bool) -> str | None:
 
 
 # ----- networks -----------------------------------------------------------------------------
+@dataclass
+class TrainedLM(TrainedNetwork, LMResult):
+    """What :func:`train_lm` returns: the run's :class:`LMResult` and the trained network.
+
+    Besides the attributes of :class:`LMResult` (all errors in the units of ``T``) and the
+    methods of :class:`lmnotes.model.TrainedNetwork` (``predict``, ``layers``, ``save``):
+
+    Attributes
+    ----------
+    net : Network
+    x_scaling, t_scaling : Normalizer or None
+        The scalings of ``normalize=``, fitted on the training data: MATLAB's ``xoffset``,
+        ``gain`` and ``ymin`` are ``x_scaling.offset``, ``.gain`` and ``.ymin``.
+    flat_targets : bool
+        True when ``T`` was 1-D; ``predict`` then returns 1-D outputs.
+    test_sse : ndarray of shape (epochs + 1,), or None
+        Sum of squared test errors after each epoch, if test data were given.
+    n_val_errors, n_test_errors : int
+        ``N_val·K`` and ``N_test·K`` (0 without those data).
+    """
+
+    kind = "lm"
+    net: Network
+    x_scaling: Normalizer | None
+    t_scaling: Normalizer | None
+    flat_targets: bool
+    test_sse: np.ndarray | None
+    n_val_errors: int
+    n_test_errors: int
+
+    @property
+    def val_mse(self) -> np.ndarray | None:
+        """Validation mean squared error per epoch, shape ``(epochs + 1,)``; ``None`` without validation data."""
+        return None if self.val_sse is None else self.val_sse / self.n_val_errors
+
+    @property
+    def test_mse(self) -> np.ndarray | None:
+        """Test mean squared error per epoch, shape ``(epochs + 1,)``; ``None`` without test data."""
+        return None if self.test_sse is None else self.test_sse / self.n_test_errors
+
+
+def _check_pair(net: Network, X: object, T: object, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Check ``X_name`` and ``T_name`` (given together or not at all); ``None`` if both are absent."""
+    if X is None and T is None:
+        return None
+    if X is None or T is None:
+        raise ValueError(f"X_{name} and T_{name} must be given together ({name} inputs and targets) or not at all")
+    X = net.check_inputs(X, f"X_{name}")
+    return X, net.check_targets(T, X.shape[0], f"T_{name}", rows_of=f"X_{name}")
+
+
 def train_lm(
     net: Network,
     X: object,
@@ -423,28 +662,38 @@ def train_lm(
     show: int | None = None,
     callback: Callable[[int, np.ndarray, float, float], bool | None] | None = None,
     chunk: int | None = None,
-) -> LMResult:
+    *,
+    normalize: str | None = None,
+    X_test: object = None,
+    T_test: object = None,
+) -> TrainedLM:
     """Train a network by Levenberg–Marquardt, as MATLAB's ``trainlm`` does.
 
     The error is ``e = t − y`` (all ``N·K`` entries stacked sample by sample), ``J = ∂y/∂w``,
     and each trial step is ``Δw = (JᵀJ + μI)⁻¹ Jᵀe``. ``JᵀJ`` and ``Jᵀe`` are accumulated over
     chunks of samples by :func:`lmnotes.gauss_newton`, once per epoch, and reused by all the μ
-    trials of the epoch.
+    trials of the epoch. trainlm's stopping rules only: MINPACK's ``ftol`` and ``xtol`` are off.
+
+    With ``normalize`` the network is ``y = reverse_T(f(w, apply_X(x)))`` (see
+    :mod:`lmnotes.normalize`), the two scalings fitted on ``X`` and ``T`` only. ``e`` and ``J``
+    are then in the units of ``T``: with ``y_k = (y_s,k − ymin)/gain_k + offset_k``, row
+    ``nK + k`` of ``J`` is that of the scaled network divided by ``gain_k``. So ``goal``, the
+    minimised error and every reported SSE and MSE mean the same with and without scaling.
 
     Parameters
     ----------
     net : Network
     X : array_like, shape (N, D)
-        Training inputs, one sample a row.
+        Training inputs, one sample a row (1-D of length ``N`` when ``D = 1``).
     T : array_like, shape (N, K)
-        Training targets.
-    w0 : array_like of shape (W,), optional
-        Initial weights; default ``net.init_weights(seed=0)``.
+        Training targets (1-D of length ``N`` when ``K = 1``: ``predict`` then returns 1-D).
+    w0 : array_like of shape (P,), optional
+        Initial weights (between the scalings); default ``net.init_weights(seed=0)``.
     epochs : int, default 1000
         Maximum number of epochs.
     goal : float, default 0
         Performance goal on the **mean** squared error ``Σe²/(N·K)`` (trainlm's ``mse``), not
-        on the sum.
+        on the sum, in the units of ``T``.
     mu : float, default 1e-3
         Initial damping μ.
     mu_dec : float, default 0.1
@@ -462,7 +711,8 @@ def train_lm(
         Validation data for early stopping (give both or neither). With them, the returned
         weights are those of the epoch with the lowest validation error.
     scaling : None or "marquardt"
-        ``"marquardt"`` damps with ``μ diag(JᵀJ)`` instead of ``μI``.
+        The damping: ``"marquardt"`` damps with ``μ diag(JᵀJ)`` instead of ``μI``. (To rescale
+        the data, use ``normalize``.)
     show : int, optional
         Print a progress line (epoch, MSE, gradient, μ) every ``show`` epochs and at the end.
     callback : callable, optional
@@ -470,38 +720,72 @@ def train_lm(
         to stop (reason ``"callback"``).
     chunk : int, optional
         Samples per chunk in :func:`lmnotes.gauss_newton` (default: about 32 MiB of Jacobian).
+    normalize : None, "minmax" or "std", keyword-only
+        Scale inputs and targets as MATLAB's ``mapminmax`` (to ``[−1, 1]``) or ``mapstd``
+        (zero mean, unit variance), fitted on the training data and applied to the validation
+        and test data; ``None`` uses the data as given. (The damping is ``scaling``.)
+    X_test : array_like of shape (N_test, D), optional, keyword-only
+    T_test : array_like of shape (N_test, K), optional, keyword-only
+        Test data: their error is recorded every epoch and never used for training.
 
     Returns
     -------
-    LMResult
-        ``w`` (W,), per-epoch ``sse``, ``mu``, ``gradient`` and ``val_sse`` (epochs + 1,), the
-        number of ``epochs``, the ``stop`` reason, ``n_fev`` forward passes and ``n_jev``
-        Jacobian accumulations; ``res.mse`` is the per-epoch MSE.
+    TrainedLM
+        ``w`` (P,), per-epoch ``sse``, ``mu``, ``gradient``, ``val_sse`` and ``test_sse``
+        (epochs + 1,), the number of ``epochs``, the ``stop`` reason, ``n_fev`` forward passes
+        and ``n_jev`` Jacobian accumulations; ``res.mse``, ``res.val_mse``, ``res.test_mse``
+        per epoch; ``res.predict(X)``, ``res.net``, ``res.layers``, ``res.save(path)``.
     """
+    flat_targets = np.ndim(T) == 1
     X = net.check_inputs(X)
     T = net.check_targets(T, X.shape[0])
     w0 = net.init_weights(seed=0) if w0 is None else net.check_weights(w0)
-    if (X_val is None) != (T_val is None):
-        raise ValueError("X_val and T_val must be given together (validation inputs and targets) or not at all")
+    val = _check_pair(net, X_val, T_val, "val")
+    test = _check_pair(net, X_test, T_test, "test")
     if chunk is not None:
         check_count(chunk, "chunk", 1, "a positive integer number of samples or None")
+    normalize = check_method(normalize)
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be callable as callback(epoch, w, sse, mu) or None; got {callback!r}")
+
+    x_scaling = t_scaling = None
+    if normalize is not None:
+        x_scaling, t_scaling = fit_normalizer(X, normalize), fit_normalizer(T, normalize)
+
+    def network(w: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        """Outputs in the units of T: the scalings applied and undone around the layers."""
+        if x_scaling is not None:
+            inputs = x_scaling.apply(inputs)
+        Y = forward_trace(net, w, inputs)[-1]
+        return Y if t_scaling is None else t_scaling.reverse(Y)
 
     def residual(w: np.ndarray) -> np.ndarray:
-        return (T - forward_trace(net, w, X)[-1]).ravel()
+        return (T - network(w, X)).ravel()
+
+    X_in = X if x_scaling is None else x_scaling.apply(X)
+    T_in = T if t_scaling is None else t_scaling.apply(T)
+    out_scale = None if t_scaling is None else 1.0 / t_scaling.gain
 
     def normal_equations(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        JtJ, Jte, sse = gauss_newton(net, w, X, T, chunk=chunk)
+        JtJ, Jte, sse = gauss_newton(net, w, X_in, T_in, chunk=chunk, output_scale=out_scale)
         return JtJ, -Jte, sse  # r = e has ∂r/∂w = −J, so g = −Jᵀe
 
     val_residual = None
-    if X_val is not None:
-        X_val = net.check_inputs(X_val)
-        T_val = net.check_targets(T_val, X_val.shape[0])
+    if val is not None:
 
         def val_residual(w: np.ndarray) -> np.ndarray:
-            return (T_val - forward_trace(net, w, X_val)[-1]).ravel()
+            return (val[1] - network(w, val[0])).ravel()
 
-    return levenberg_marquardt(
+    test_hist: list[float] = []
+    on_epoch = callback
+    if test is not None:
+
+        def on_epoch(epoch: int, w: np.ndarray, sse: float, mu: float) -> bool | None:
+            error = test[1] - network(w, test[0])
+            test_hist.append(float(np.sum(error * error)))
+            return callback(epoch, w, sse, mu) if callback is not None else None
+
+    res = levenberg_marquardt(
         residual,
         None,
         w0,
@@ -513,9 +797,21 @@ def train_lm(
         mu_inc=mu_inc,
         mu_max=mu_max,
         min_grad=min_grad,
+        ftol=0.0,
+        xtol=0.0,
         max_fail=max_fail,
         val_residual=val_residual,
         scaling=scaling,
         show=show,
-        callback=callback,
+        callback=on_epoch,
+    )
+    return TrainedLM(
+        **{f.name: getattr(res, f.name) for f in fields(LMResult)},
+        net=net,
+        x_scaling=x_scaling,
+        t_scaling=t_scaling,
+        flat_targets=flat_targets,
+        test_sse=np.array(test_hist) if test is not None else None,
+        n_val_errors=0 if val is None else val[1].size,
+        n_test_errors=0 if test is None else test[1].size,
     )

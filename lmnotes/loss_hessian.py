@@ -29,7 +29,7 @@ Parts = list[tuple[np.ndarray, np.ndarray]]
 
 
 def _check(net: Network, w: object, X: object, T: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate ``w`` (W,), ``X`` (N, D) and ``T`` (N, K); raise ``ValueError`` naming what is wrong."""
+    """Validate ``w`` (P,), ``X`` (N, D) and ``T`` (N, K); raise ``ValueError`` naming what is wrong."""
     w = net.check_weights(w)
     X = net.check_inputs(X)
     return w, X, net.check_targets(T, X.shape[0])
@@ -48,7 +48,7 @@ def _backward(net: Network, w: np.ndarray, acts: list[np.ndarray], T: np.ndarray
 
 
 def _flatten(net: Network, parts: Parts, lead: tuple[int, ...]) -> np.ndarray:
-    """Join per-layer blocks ``(dW_l, db_l)`` with leading axes ``lead`` into shape ``lead + (W,)``."""
+    """Join per-layer blocks ``(dW_l, db_l)`` with leading axes ``lead`` into shape ``lead + (P,)``."""
     out = np.empty(lead + (net.n_params,))
     for (start, mid, stop), (dW, db) in zip(net._offsets, parts):
         out[..., start:mid] = dW.reshape(lead + (-1,))
@@ -64,7 +64,7 @@ def sse_and_gradient(net: Network, w: np.ndarray, X: np.ndarray, T: np.ndarray) 
     Parameters
     ----------
     net : Network
-    w : ndarray, shape (W,)
+    w : ndarray, shape (P,)
     X : ndarray, shape (N, D)
     T : ndarray, shape (N, K)
 
@@ -72,7 +72,7 @@ def sse_and_gradient(net: Network, w: np.ndarray, X: np.ndarray, T: np.ndarray) 
     -------
     sse : float
         ``Σ (T − Y)²``.
-    gradient : ndarray, shape (W,)
+    gradient : ndarray, shape (P,)
         ``∇E = −Jᵀe``, by backpropagation.
     """
     acts = forward_trace(net, w, X)
@@ -88,13 +88,13 @@ def loss_gradient(net: Network, w: object, X: object, T: object) -> np.ndarray:
     Parameters
     ----------
     net : Network
-    w : array_like, shape (W,)
+    w : array_like, shape (P,)
     X : array_like, shape (N, D)
     T : array_like, shape (N, K)
 
     Returns
     -------
-    ndarray, shape (W,)
+    ndarray, shape (P,)
 
     Raises
     ------
@@ -106,14 +106,14 @@ def loss_gradient(net: Network, w: object, X: object, T: object) -> np.ndarray:
 
 
 def _times(stack: np.ndarray, M: np.ndarray) -> np.ndarray:
-    """``stack @ M`` for a stack (P, N, m) and one matrix M (m, q) as a single matrix product."""
+    """``stack @ M`` for a stack (Q, N, m) and one matrix M (m, q) as a single matrix product."""
     return (stack.reshape(-1, stack.shape[-1]) @ M).reshape(stack.shape[:-1] + (M.shape[1],))
 
 
 def _r_products(net: Network, w: np.ndarray, acts: list[np.ndarray], back: Parts, V: np.ndarray) -> np.ndarray:
-    """``V H`` for directions ``V`` of shape (P, W) by the R-operator; row ``p`` is ``H v_p``. Shape (P, W).
+    """``V H`` for directions ``V`` of shape (Q, P) by the R-operator; row ``q`` is ``H v_q``. Shape (Q, P).
 
-    Per-direction arrays have shape (P, N, n_l). Layers whose block of ``V`` is zero are skipped,
+    Per-direction arrays have shape (Q, N, n_l). Layers whose block of ``V`` is zero are skipped,
     and so is every term that is zero because of them (``None`` stands for a zero array).
     """
     layers = net.layer_views(w)
@@ -172,14 +172,14 @@ def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
     Parameters
     ----------
     net : Network
-    w : array_like, shape (W,)
+    w : array_like, shape (P,)
     X : array_like, shape (N, D)
     T : array_like, shape (N, K)
-    v : array_like, shape (W,)
+    v : array_like, shape (P,)
 
     Returns
     -------
-    ndarray, shape (W,)
+    ndarray, shape (P,)
 
     Raises
     ------
@@ -196,20 +196,20 @@ def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
 def loss_hessian(net: Network, w: object, X: object, T: object) -> np.ndarray:
     """Exact Hessian of ``E(w) = ½ Σ (T − Y)²`` with respect to the weights.
 
-    The R-operator of :func:`hvp` applied to the ``W`` coordinate directions at once (the rows of
+    The R-operator of :func:`hvp` applied to the ``P`` coordinate directions at once (the rows of
     the identity on a leading axis), in chunks of directions that bound the memory. Equal to
     ``JᵀJ − Σ_i e_i ∇²y_i`` with ``e = t − y``.
 
     Parameters
     ----------
     net : Network
-    w : array_like, shape (W,)
+    w : array_like, shape (P,)
     X : array_like, shape (N, D)
     T : array_like, shape (N, K)
 
     Returns
     -------
-    H : ndarray, shape (W, W)
+    H : ndarray, shape (P, P)
         Symmetric: it is symmetrised, ``(H + Hᵀ) / 2``, to remove round-off asymmetry.
 
     Raises

@@ -26,41 +26,76 @@ from .validation import as_float_array, check_count, check_matrix, check_vector
 Layers = list[tuple[np.ndarray, np.ndarray]]
 
 
+def _check_sizes(sizes: object) -> tuple[int, ...]:
+    """Return the layer widths as a tuple of ints, or raise ``ValueError``."""
+    if isinstance(sizes, np.ndarray):
+        if sizes.ndim != 1 or not np.issubdtype(sizes.dtype, np.integer):
+            raise ValueError(f"sizes must be a 1-D sequence of integer layer widths such as [3, 4, 2]; got {sizes!r}")
+        sizes = sizes.tolist()
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
+        raise ValueError(f"sizes must be a sequence of layer widths such as [3, 4, 2]; got {sizes!r}")
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layers (inputs and outputs); got {list(sizes)}")
+    for s in sizes:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
+            raise ValueError(f"sizes must be positive integers; got {list(sizes)}")
+    return tuple(int(s) for s in sizes)
+
+
 class Network:
     """A fully connected feed-forward network with MATLAB-style transfer functions.
 
     Parameters
     ----------
-    sizes : sequence of int
+    sizes : sequence of int, or 1-D integer array
         Layer widths ``(D, n_1, ..., K)``: inputs, hidden layers, outputs. At least two
         entries, all positive.
-    hidden : str, default "tansig"
-        Transfer function of every hidden layer: ``"tansig"``, ``"logsig"`` or ``"purelin"``.
+    hidden : str or sequence of str, default "tansig"
+        Transfer function of the hidden layers: ``"tansig"``, ``"logsig"`` or ``"purelin"``
+        (or an alias: ``"tanh"``, ``"sigmoid"``, ``"linear"``), one name for all of them or a
+        sequence with one name per hidden layer (``len(sizes) - 2`` of them).
     output : str, default "purelin"
         Transfer function of the output layer.
+
+    Attributes
+    ----------
+    sizes : tuple of int
+    hidden : str or tuple of str
+        MATLAB's name of the hidden layers' transfer function when they all share one, else a
+        tuple with one name per hidden layer.
+    output : str
+    transfers : tuple of Transfer
+        One per weight layer, the output layer's last.
+    n_params : int
+        ``P``, the number of weights and biases.
 
     Examples
     --------
     >>> net = Network([3, 4, 2])
     >>> net.n_params
     26
+    >>> Network([2, 8, 6, 1], hidden=["tanh", "logsig"])
+    Network([2, 8, 6, 1], hidden=['tansig', 'logsig'], output='purelin')
     """
 
-    def __init__(self, sizes: Sequence[int], hidden: str = "tansig", output: str = "purelin") -> None:
-        if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence):
-            raise ValueError(f"sizes must be a sequence of layer widths such as [3, 4, 2]; got {sizes!r}")
-        if len(sizes) < 2:
-            raise ValueError(f"sizes must list at least two layers (inputs and outputs); got {list(sizes)}")
-        for s in sizes:
-            if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1:
-                raise ValueError(f"sizes must be positive integers; got {list(sizes)}")
-        self.sizes: tuple[int, ...] = tuple(int(s) for s in sizes)
-        self.hidden: str = get_transfer(hidden).name
-        self.output: str = get_transfer(output).name
+    def __init__(
+        self, sizes: Sequence[int] | np.ndarray, hidden: str | Sequence[str] = "tansig", output: str = "purelin"
+    ) -> None:
+        self.sizes: tuple[int, ...] = _check_sizes(sizes)
         n_layers = len(self.sizes) - 1
-        self.transfers: tuple[Transfer, ...] = tuple(
-            get_transfer(self.output if i == n_layers - 1 else self.hidden) for i in range(n_layers)
-        )
+        if isinstance(hidden, str):
+            names = [get_transfer(hidden).name] * (n_layers - 1)
+            self.hidden: str | tuple[str, ...] = get_transfer(hidden).name
+        else:
+            if not isinstance(hidden, (Sequence, np.ndarray)) or len(hidden) != n_layers - 1:
+                raise ValueError(
+                    f"hidden must be one transfer function name or a list of {n_layers - 1} "
+                    f"(one per hidden layer of sizes {list(self.sizes)}); got {hidden!r}"
+                )
+            names = [get_transfer(h).name for h in hidden]
+            self.hidden = tuple(names) if len(set(names)) > 1 else (names[0] if names else "tansig")
+        self.output: str = get_transfer(output).name
+        self.transfers: tuple[Transfer, ...] = tuple(get_transfer(n) for n in [*names, self.output])
         # (start, stop) of each layer's weights and biases in the flat vector.
         self._offsets: list[tuple[int, int, int]] = []
         start = 0
@@ -71,7 +106,8 @@ class Network:
         self.n_params: int = start
 
     def __repr__(self) -> str:
-        return f"Network({list(self.sizes)}, hidden={self.hidden!r}, output={self.output!r})"
+        hidden = self.hidden if isinstance(self.hidden, str) else list(self.hidden)
+        return f"Network({list(self.sizes)}, hidden={hidden!r}, output={self.output!r})"
 
     @property
     def n_layers(self) -> int:
@@ -93,13 +129,21 @@ class Network:
         """Return ``w`` as a finite float64 vector of length ``n_params``, or raise ``ValueError``."""
         return check_vector(w, self.n_params, "w")
 
-    def check_inputs(self, X: object) -> np.ndarray:
-        """Return ``X`` as a finite float64 array of shape ``(N, D)``, or raise ``ValueError``."""
-        return check_matrix(X, self.n_inputs, "X")
+    def check_inputs(self, X: object, name: str = "X") -> np.ndarray:
+        """Return ``X`` as a finite float64 array of shape ``(N, D)``, or raise ``ValueError``.
 
-    def check_targets(self, T: object, n_samples: int) -> np.ndarray:
-        """Return ``T`` as a finite float64 array of shape ``(N, K)``, or raise ``ValueError``."""
-        return check_matrix(T, self.n_outputs, "T", n_rows=n_samples)
+        With ``D = 1`` a 1-D array of length ``N`` is read as ``N`` samples. ``name`` is the
+        argument's name in the messages (``"X_val"`` for validation inputs, say).
+        """
+        return check_matrix(X, self.n_inputs, name)
+
+    def check_targets(self, T: object, n_samples: int, name: str = "T", rows_of: str = "X") -> np.ndarray:
+        """Return ``T`` as a finite float64 array of shape ``(N, K)``, or raise ``ValueError``.
+
+        With ``K = 1`` a 1-D array of length ``N`` is read as one target per sample. ``name``
+        is the argument's name and ``rows_of`` the inputs' name in the messages.
+        """
+        return check_matrix(T, self.n_outputs, name, n_rows=n_samples, rows_of=rows_of)
 
     # ----- parameters -----------------------------------------------------------------------
     def init_weights(self, seed: int | None = None) -> np.ndarray:
@@ -172,6 +216,51 @@ class Network:
                 raise ValueError(f"b{i} must have shape ({n_out},); got {b.shape}")
             parts += [W.ravel(), b]
         return self.check_weights(np.concatenate(parts))
+
+    def to_getwb(self, w: object) -> np.ndarray:
+        """Reorder a flat vector from the lmnotes order into MATLAB's ``getwb`` order.
+
+        For each layer in turn, ``getwb`` holds the bias ``b_l`` and then ``W_l`` read column
+        by column (MATLAB's ``W(:)``): ``(b_1, vec_c(W_1), ..., b_L, vec_c(W_L))``, as the
+        chapter "The tansig network" derives.
+
+        Parameters
+        ----------
+        w : array_like, shape (P,)
+            Parameters in the lmnotes order (``W_l`` row by row, then ``b_l``).
+
+        Returns
+        -------
+        ndarray, shape (P,)
+            The same numbers in ``getwb`` order (MATLAB's ``wb(i + 1)`` is entry ``i``).
+        """
+        parts = []
+        for W, b in self.layer_views(self.check_weights(w)):
+            parts += [b, W.ravel(order="F")]
+        return np.concatenate(parts)
+
+    def from_getwb(self, wb: object) -> np.ndarray:
+        """Reorder a vector from MATLAB's ``getwb`` order into the lmnotes order.
+
+        The inverse of :meth:`to_getwb`.
+
+        Parameters
+        ----------
+        wb : array_like, shape (P,)
+            Parameters as MATLAB's ``getwb(net)`` returns them.
+
+        Returns
+        -------
+        ndarray, shape (P,)
+        """
+        wb = check_vector(wb, self.n_params, "wb")
+        layers, pos = [], 0
+        for n_in, n_out in zip(self.sizes[:-1], self.sizes[1:]):
+            b = wb[pos : pos + n_out]
+            W = wb[pos + n_out : pos + n_out * (n_in + 1)].reshape((n_out, n_in), order="F")
+            layers.append((W, b))
+            pos += n_out * (n_in + 1)
+        return self.pack(layers)
 
     # ----- forward pass ---------------------------------------------------------------------
     def activations(self, w: object, X: object) -> list[np.ndarray]:

@@ -44,8 +44,15 @@ def check_vector(value: object, length: int, name: str) -> np.ndarray:
     return arr
 
 
-def check_matrix(value: object, n_cols: int, name: str, n_rows: int | None = None) -> np.ndarray:
+def check_matrix(
+    value: object, n_cols: int, name: str, n_rows: int | None = None, rows_of: str = "X"
+) -> np.ndarray:
     """Return ``value`` as a finite float64 2-D array with ``n_cols`` columns.
+
+    A 1-D array is a column when ``n_cols == 1`` (``N`` samples of one feature, as
+    scikit-learn reads a 1-D target). Any other shape is refused with the reshape that fixes
+    it: ``name.reshape(1, -1)`` for one sample given as a 1-D array, ``name.reshape(-1, 1)``
+    for a column, ``name.T`` for MATLAB's layout (one sample per column).
 
     Parameters
     ----------
@@ -57,22 +64,49 @@ def check_matrix(value: object, n_cols: int, name: str, n_rows: int | None = Non
         Name used in error messages.
     n_rows : int, optional
         Required number of rows, if any.
+    rows_of : str, default "X"
+        Name of the array whose samples the rows must match (for the message).
 
     Returns
     -------
     ndarray, shape (n_rows, n_cols)
     """
     arr = as_float_array(value, name)
+    if arr.ndim == 1 and n_cols == 1:
+        arr = arr.reshape(-1, 1)
     want_rows = "N" if n_rows is None else str(n_rows)
+    want = f"({want_rows}, {n_cols})"
     if arr.ndim != 2:
-        hint = f" (for one sample use {name}.reshape(1, -1))" if arr.ndim == 1 else ""
-        raise ValueError(f"{name} must be 2-D with shape ({want_rows}, {n_cols}); got shape {arr.shape}{hint}")
+        hint = _hint_not_2d(arr, n_cols, name)
+        raise ValueError(f"{name} must be 2-D with shape {want}; got shape {arr.shape}{hint}")
     if arr.shape[1] != n_cols or (n_rows is not None and arr.shape[0] != n_rows):
-        raise ValueError(f"{name} must have shape ({want_rows}, {n_cols}); got shape {arr.shape}")
+        hint = _hint_2d(arr, n_cols, name, n_rows, rows_of)
+        raise ValueError(f"{name} must have shape {want}; got shape {arr.shape}{hint}")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} must hold at least one sample (row); got shape {arr.shape}")
     check_finite(arr, name)
     return arr
+
+
+def _hint_not_2d(arr: np.ndarray, n_cols: int, name: str) -> str:
+    """The reshape that turns a 1-D (or other) array into the wanted matrix, as a message tail."""
+    if arr.ndim == 1 and arr.size == n_cols:
+        return f" (for one sample use {name}.reshape(1, -1))"
+    if arr.ndim == 1:
+        return f" (a 1-D array is one sample, so it needs {n_cols} entries; one row per sample)"
+    if arr.ndim > 2 and arr.shape[-1] == n_cols:
+        return f" (to stack the samples use {name}.reshape(-1, {n_cols}))"
+    return ""
+
+
+def _hint_2d(arr: np.ndarray, n_cols: int, name: str, n_rows: int | None, rows_of: str) -> str:
+    """Why a 2-D array has the wrong shape and how to fix it, as a message tail."""
+    rows, cols = arr.shape
+    if rows == n_cols and (cols == n_rows or (n_rows is None and cols != n_cols)):
+        return f" (one sample per column, as in MATLAB? use {name}.T: lmnotes wants one sample per row)"
+    if cols == n_cols and n_rows is not None:
+        return f" (one row per sample of {rows_of})"
+    return ""
 
 
 def check_real(value: object, name: str, low: float, high: float = np.inf, *, open_low: bool = False) -> float:

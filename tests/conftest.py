@@ -18,7 +18,7 @@ def rng():
 
 @pytest.fixture
 def net():
-    """The seeds' 3-4-2 network: 3 inputs, 4 tansig hidden units, 2 linear outputs (W = 26)."""
+    """The seeds' 3-4-2 network: 3 inputs, 4 tansig hidden units, 2 linear outputs (P = 26)."""
     return Network([3, 4, 2])
 
 

@@ -17,7 +17,10 @@ REF_TRANSFER = {
 
 
 def ref_forward_one(w, x, sizes, hidden="tansig", output="purelin"):
-    """Output of one sample ``x`` (D,) as a (K,) array, differentiable by autograd in w and x."""
+    """Output of one sample ``x`` (D,) as a (K,) array, differentiable by autograd in w and x.
+
+    ``hidden`` is one name for every hidden layer or a list with one name per hidden layer.
+    """
     a = x
     pos = 0
     n_layers = len(sizes) - 1
@@ -27,7 +30,8 @@ def ref_forward_one(w, x, sizes, hidden="tansig", output="purelin"):
         pos += n_out * n_in
         b = w[pos : pos + n_out]
         pos += n_out
-        f = REF_TRANSFER[output if l == n_layers - 1 else hidden]
+        name = output if l == n_layers - 1 else (hidden if isinstance(hidden, str) else hidden[l])
+        f = REF_TRANSFER[name]
         a = f(anp.dot(W, a) + b)
     return a
 

@@ -181,7 +181,7 @@ def test_stop_min_grad():
 
 def test_stop_mu_max():
     r, J = linear_problem()
-    res = lmnotes.levenberg_marquardt(r, J, [5.0, -3.0], min_grad=0.0, mu_max=1e2)
+    res = lmnotes.levenberg_marquardt(r, J, [5.0, -3.0], min_grad=0.0, mu_max=1e2, ftol=0.0, xtol=0.0)
     assert res.stop == "mu_max" and res.mu[-1] > 1e2
     np.testing.assert_allclose(res.w, [1 / 3, 1 / 3], atol=1e-9)
 
@@ -220,7 +220,7 @@ def test_stop_callback():
 
 
 def test_every_stop_reason_is_tested():
-    assert set(STOP_REASONS) == {"goal", "epochs", "min_grad", "mu_max", "validation", "callback"}
+    assert set(STOP_REASONS) == {"goal", "epochs", "min_grad", "mu_max", "ftol", "xtol", "validation", "callback"}
 
 
 def test_show_prints_progress(capsys):
@@ -267,7 +267,7 @@ def test_problems_shapes_and_seeds():
         ({"w0": np.zeros(5)}, "w must be a 1-D vector of length 10"),
         ({"w0": np.full(10, np.nan)}, "w must hold finite values"),
         ({"X_val": np.zeros((3, 1))}, "X_val and T_val must be given together"),
-        ({"X_val": np.zeros((3, 2)), "T_val": np.zeros((3, 1))}, "X must have shape \\(N, 1\\)"),
+        ({"X_val": np.zeros((3, 2)), "T_val": np.zeros((3, 1))}, "X_val must have shape \\(N, 1\\)"),
     ],
 )
 def test_train_lm_bad_options(kwargs, match):
