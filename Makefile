@@ -29,8 +29,10 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 # JupyterLab in this environment, on the book's folder; its default kernel imports lmnotes.
+# More options for jupyter lab in LAB_ARGS, e.g. make lab LAB_ARGS="--no-browser --port=8890".
+LAB_ARGS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=book
+	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check lmnotes tests benchmarks tools
