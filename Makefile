@@ -1,30 +1,46 @@
-# make book | make test | make bench | make notebooks | make browser-check | make clean  (each creates .venv on first use)
+# make book | test | lab | notebooks | check-notebooks | lint | bench | browser-check | clean | distclean
+# Each target first makes sure .venv holds a complete install for $(PYTHON) (python3 unless given,
+# e.g. make test PYTHON=python3.12): see the stamp rule below.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PYTHON_VERSION := $(shell $(PYTHON) -c "import platform; print(platform.python_version())" 2>/dev/null)
+# Written only after `pip install -r requirements.txt` succeeded, and named after the interpreter's
+# version: a .venv made by another Python, or left half-installed by a failed install, has no such
+# stamp, so the next target repairs it (same Python) or deletes and rebuilds it (another Python).
+STAMP := $(VENV)/.installed-python$(PYTHON_VERSION)
 
-.PHONY: book test bench lint notebooks browser-check clean
+.PHONY: book test lab notebooks check-notebooks lint bench browser-check clean distclean
 
-$(BIN)/jupyter-book: requirements.txt pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(STAMP): requirements.txt pyproject.toml
+	@test -n "$(PYTHON_VERSION)" || { echo "$(PYTHON) not found: give an interpreter, e.g. make PYTHON=python3.12"; exit 1; }
+	@if [ "$$($(BIN)/python -c 'import platform; print(platform.python_version())' 2>/dev/null)" != "$(PYTHON_VERSION)" ]; then \
+		echo "creating $(VENV) with Python $(PYTHON_VERSION)"; rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
+	rm -f $(VENV)/.installed-python*
 	$(BIN)/python -m pip install --upgrade pip
 	$(BIN)/python -m pip install -r requirements.txt
 	touch $@
 
-book: $(BIN)/jupyter-book
+book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
 	@echo "The book is in _build/html; open _build/html/index.html in a browser."
 
-test: $(BIN)/jupyter-book
+test: $(STAMP)
 	$(BIN)/python -m pytest
 
-lint: $(BIN)/jupyter-book
-	$(BIN)/ruff check lmnotes tests benchmarks
+# JupyterLab in this environment, on the book's folder; its default kernel imports lmnotes.
+# More options for jupyter lab in LAB_ARGS, e.g. make lab LAB_ARGS="--no-browser --port=8890".
+LAB_ARGS ?=
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check lmnotes tests benchmarks tools
 
 # Speed and memory ratios measured in one run (a few minutes). JAX and torch.func are compared
 # when the optional `bench` extra installs; without them those rows are left out.
 BENCHMARKS := bench_derivatives bench_input_hessian bench_lm memory_gauss_newton
-bench: $(BIN)/jupyter-book
+bench: $(STAMP)
 	@$(BIN)/python -c "import jax, torch" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[bench]" || \
 		echo "the bench extra (jax, torch) did not install: comparing against numpy, autograd and finite differences only"
 	@for b in $(BENCHMARKS); do echo "== benchmarks/$$b.py"; $(BIN)/python benchmarks/$$b.py || exit 1; done
@@ -32,16 +48,25 @@ bench: $(BIN)/jupyter-book
 # Re-execute the notebooks in place (all, or NB=book/03_jacobian.ipynb), storing no timestamps or
 # interpreter version, so that the diff shows only what really changed.
 NB ?= book/*.ipynb
-notebooks: $(BIN)/jupyter-book
+notebooks: $(STAMP)
 	$(BIN)/python tools/notebooks.py execute $(NB)
+
+# Re-execute every notebook into a temporary copy; fail if anything differs from the stored file
+# outside the outputs of cells tagged nbval-ignore-output. Leaves the working tree untouched.
+check-notebooks: $(STAMP)
+	$(BIN)/python tools/notebooks.py check $(NB)
 
 # Open every page of _build/html in headless Chromium (Debian's chromium at /usr/bin/chromium,
 # or CHROMIUM=/path): math typeset offline, images loaded, no console errors; screenshots in
 # _build/screenshots/. Installs the `browser` extra (Playwright's client) into .venv first.
-browser-check: $(BIN)/jupyter-book
+browser-check: $(STAMP)
 	@test -f _build/html/index.html || $(MAKE) book
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[browser]"
 	$(BIN)/python tests/browser_check.py _build/html
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
+
+# Also remove the environment (the next target rebuilds it from requirements.txt).
+distclean: clean
+	rm -rf $(VENV) build lmnotes.egg-info
