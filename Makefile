@@ -35,7 +35,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=book $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check lmnotes tests benchmarks tools
+	$(BIN)/ruff check lmnotes tests benchmarks
 
 # Speed and memory ratios measured in one run (a few minutes). JAX and torch.func are compared
 # when the optional `bench` extra installs; without them those rows are left out.
@@ -49,12 +49,12 @@ bench: $(STAMP)
 # interpreter version, so that the diff shows only what really changed.
 NB ?= book/*.ipynb
 notebooks: $(STAMP)
-	$(BIN)/python tools/notebooks.py execute $(NB)
+	$(BIN)/python tests/notebooks.py execute $(NB)
 
 # Re-execute every notebook into a temporary copy; fail if anything differs from the stored file
 # outside the outputs of cells tagged nbval-ignore-output. Leaves the working tree untouched.
 check-notebooks: $(STAMP)
-	$(BIN)/python tools/notebooks.py check $(NB)
+	$(BIN)/python tests/notebooks.py check $(NB)
 
 # Open every page of _build/html in headless Chromium (Debian's chromium at /usr/bin/chromium,
 # or CHROMIUM=/path): math typeset offline, images loaded, no console errors; screenshots in

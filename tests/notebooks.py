@@ -2,8 +2,8 @@
 
 Usage (from the repository root, with the project's environment)::
 
-    python tools/notebooks.py execute [NOTEBOOK ...]   # re-execute in place (default: book/*.ipynb)
-    python tools/notebooks.py check [NOTEBOOK ...]     # re-execute into a temporary copy and compare
+    python tests/notebooks.py execute [NOTEBOOK ...]   # re-execute in place (default: book/*.ipynb)
+    python tests/notebooks.py check [NOTEBOOK ...]     # re-execute into a temporary copy and compare
 
 Both run every notebook top to bottom in a fresh kernel started in the notebook's folder, then
 store it in one normal form: no execution timestamps (nbclient's ``record_timing`` off, stale
