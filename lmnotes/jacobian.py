@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .forward import forward_trace
-from .validation import check_finite, check_vector
+from .validation import as_float_array, check_finite, check_vector
 
 if TYPE_CHECKING:
     from .network import Network
@@ -178,7 +178,7 @@ def fd_jacobian(
         raise ValueError(f"method must be 'central' or 'forward'; got {method!r}")
 
     def call(x: np.ndarray) -> np.ndarray:
-        value = np.asarray(f(x), dtype=np.float64).ravel()
+        value = as_float_array(f(x), "f(w)").ravel()
         check_finite(value, "f(w)")
         return value
 
