@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import signal
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
@@ -265,3 +266,110 @@ def round_off_scale(net: Network, w, X, *others) -> float:
 def test_forward_overflow_is_refused():
     net = Network([1, 1, 1], hidden="purelin", output="purelin")
     outcome(lambda: net.forward([1.3e149, -1.3e149, 6.4e149, 1.0], [[1.3e149]]), ["The "])
+
+
+# ----- huge weights: a saturated unit contributes exact zeros ----------------------------------
+def remove_unit(net: Network, w: np.ndarray, layer: int, unit: int, a_unit: float):
+    """The network without ``unit`` of hidden ``layer`` (1-based), whose output is the constant
+    ``a_unit``, folded into the next layer's biases; and the linear map ``M`` (P_red, P) with
+    ``w_red = M w``, so that ``E(w) = E_red(M w)`` near ``w``."""
+    sizes = list(net.sizes)
+    sizes[layer] -= 1
+    small = Network(sizes, net.hidden, net.output)
+
+    def reduce(v):
+        layers = net.unpack(v)
+        W, b = layers[layer - 1]
+        W_next, b_next = layers[layer]
+        layers[layer - 1] = (np.delete(W, unit, axis=0), np.delete(b, unit))
+        layers[layer] = (np.delete(W_next, unit, axis=1), b_next + a_unit * W_next[:, unit])
+        return small.pack(layers)
+
+    M = np.stack([reduce(e) for e in np.eye(net.n_params)], axis=1)
+    return small, reduce(w), M
+
+
+@st.composite
+def saturated_problems(draw):
+    """A network, one hidden unit driven far into saturation by huge weights (1e155 to 1e200), huge
+    outgoing weights of that unit too, ordinary data; and the equivalent network without the unit."""
+    depth = draw(st.integers(2, 4))
+    sizes = [draw(st.integers(1, 3))] + [draw(st.integers(2, 4)) for _ in range(depth - 1)] + [draw(st.integers(1, 2))]
+    hidden = draw(st.sampled_from(["tansig", "logsig"]))
+    net = Network(sizes, hidden, draw(st.sampled_from(TRANSFERS)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    layer = draw(st.integers(1, depth - 1))
+    big_in, big_out = 10.0 ** draw(st.integers(155, 200)), 10.0 ** draw(st.integers(0, 200))
+    sign = draw(st.sampled_from([-1.0, 1.0]))
+    w = net.init_weights(seed=int(rng.integers(1000)))
+    layers = net.unpack(w)
+    W, b = layers[layer - 1]
+    W[0] = big_in * rng.uniform(-1.0, 1.0, size=W.shape[1])
+    b[0] = sign * 1e300  # beyond any |W[0] · a| (<= 4 * 1e200 * 4): the unit is saturated for every sample
+    layers[layer][0][:, 0] = big_out * rng.uniform(-1.0, 1.0, size=layers[layer][0].shape[0])
+    w = net.pack(layers)
+    n = int(rng.integers(1, 4))
+    X = rng.uniform(-4.0, 4.0, size=(n, sizes[0]))
+    T = rng.normal(size=(n, sizes[-1]))
+    a_unit = float(net.transfers[layer - 1].f(np.array(sign * 1e300)))
+    small, w_small, M = remove_unit(net, w, layer, 0, a_unit)
+    return net, w, X, T, small, w_small, M
+
+
+def assert_close(a, b):
+    assert a.shape == b.shape
+    assert np.allclose(a, b, rtol=1e-9, atol=1e-12 * np.max(np.abs(b), initial=0.0)), rel_err(a, b)
+
+
+@given(problem=saturated_problems())
+def test_huge_weights_saturated_units_contribute_exact_zeros(problem):
+    """With a unit saturated by weights of 1e155 to 1e200, products of two such weights overflow,
+    and ``inf · f'(z) = inf · 0`` used to give NaN. Each function now equals the same function of
+    the network without that unit (folded into the next biases), or, where the exact result
+    itself is beyond float64, raises ``ValueError``."""
+    net, w, X, T, small, w_small, M = problem
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=net.n_params)
+    V, U = rng.normal(size=X.shape), rng.normal(size=T.shape)
+    cases = [
+        ("forward", lambda m, p: m.forward(p, X), lambda r: r),
+        ("jacobian", lambda m, p: m.jacobian(p, X), lambda r: r @ M),
+        ("input_jacobian", lambda m, p: m.input_jacobian(p, X), lambda r: r),
+        ("jvp", lambda m, p: m.jvp(p, X, V), lambda r: r),
+        ("vjp", lambda m, p: m.vjp(p, X, U), lambda r: r),
+        ("input_hessian", lambda m, p: m.input_hessian(p, X), lambda r: r),
+        ("loss_gradient", lambda m, p: lmnotes.loss_gradient(m, p, X, T), lambda r: M.T @ r),
+        ("hvp", lambda m, p: m.hvp(p, X, T, M @ v if m is small else v), lambda r: M.T @ r),
+        ("loss_hessian", lambda m, p: m.loss_hessian(p, X, T), lambda r: M.T @ r @ M),
+    ]
+    with time_limit():
+        for name, call, lift in cases:
+            try:
+                expected = lift(call(small, w_small))
+            except ValueError:  # the exact value is beyond float64: the full network must say so too
+                with pytest.raises(ValueError, match="beyond the range of float64"):
+                    call(net, w)
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")  # and no RuntimeWarning on the way
+                got = call(net, w)
+            assert np.all(np.isfinite(got)), name
+            assert_close(got, expected)
+
+
+@pytest.mark.parametrize("method", ["input_hessian", "loss_hessian", "hvp"])
+def test_huge_weights_on_an_active_unit_raise_rather_than_return_nan(method):
+    """An unsaturated unit with weights of 1e200: the exact second derivatives (about 1e400 and more)
+    are beyond float64, so a ValueError, not NaN or inf."""
+    net = Network([2, 2, 1], "tansig", "purelin")
+    layers = net.unpack(net.init_weights(seed=0))
+    layers[0][0][0] = [1e200, 0.0]
+    layers[0][1][0] = 0.3  # z = 1e200 * x_1 + 0.3 = 0.3 at x_1 = 0: far from saturation
+    layers[1][0][0, 0] = 1e200
+    w = net.pack(layers)
+    X, T = np.array([[0.0, 0.5], [0.0, -1.0]]), np.zeros((2, 1))
+    args = {"input_hessian": (w, X), "loss_hessian": (w, X, T), "hvp": (w, X, T, np.ones(net.n_params))}[method]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="beyond the range of float64"):
+            getattr(net, method)(*args)
