@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .forward import forward_trace
-from .validation import as_float_array, check_finite, check_vector
+from .validation import as_float_array, check_finite
 
 if TYPE_CHECKING:
     from .network import Network
@@ -227,10 +227,15 @@ def fd_jacobian(
     -------
     ndarray, shape (M, P)
     """
-    w = check_vector(w, np.size(w), "w")
+    w = as_float_array(w, "w")
+    if w.ndim != 1 or w.size == 0:
+        raise ValueError(f"w must be a 1-D vector (P,) with P >= 1; got shape {w.shape}")
+    check_finite(w, "w")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise ValueError(f"eps must be a positive finite step (a real number); got {eps!r}")
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive finite step; got {eps!r}")
-    if method not in ("central", "forward"):
+    if not isinstance(method, str) or method not in ("central", "forward"):
         raise ValueError(f"method must be 'central' or 'forward'; got {method!r}")
 
     def call(x: np.ndarray) -> np.ndarray:
