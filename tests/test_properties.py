@@ -559,3 +559,25 @@ def test_train_lm_names_the_data_when_the_forward_pass_overflows():
     X, T = np.array([[1.3e149], [-1.3e149]]), np.zeros((2, 1))
     w0 = np.random.default_rng(0).normal(size=net.n_params) * 1e149  # 1e149 * 1e149 * 1e149 overflows
     outcome(lambda: lmnotes.train_lm(net, X, T, w0, epochs=1), ["X", "w", "The "])
+
+
+@pytest.mark.parametrize("hidden", ["tansig", "logsig"])
+def test_huge_sensitivity_of_a_saturated_deep_unit_contributes_exact_zeros(hidden, rng):
+    """Layer 1's unit 0 is active with a weight of 1e100 on an input that is 0; layer 2's unit 0
+    weights it by 1e250 and is saturated. Its ``∂z/∂x`` (1e350) and ``W_1 ⊗ W_2`` overflow, but its
+    curvature is exactly zero: the input Hessian is that of the network without it."""
+    net = Network([2, 2, 2, 1], hidden, "purelin")
+    layers = net.unpack(net.init_weights(seed=4))
+    layers[0][0][0] = [1e100, 0.5]
+    layers[0][1][0] = 0.3
+    layers[1][0][0] = [1e250, 0.7]
+    layers[1][1][0] = 0.0
+    w = net.pack(layers)
+    X = np.column_stack([np.zeros(4), rng.uniform(-1.0, 1.0, size=4)])
+    a_unit = float(net.transfers[1].f(np.array(1e250 * net.transfers[0].f(np.array(0.3)))))
+    small, w_small, _ = remove_unit(net, w, 2, 0, a_unit)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        H = net.input_hessian(w, X)
+    assert_close(H, small.input_hessian(w_small, X))
+    assert np.max(np.abs(H)) > 1e150  # the active unit's 1e100 ** 2 is there
