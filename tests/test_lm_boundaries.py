@@ -50,7 +50,8 @@ def test_starting_at_mu_max_is_allowed():
 
 def test_goal_is_reached_when_the_mean_square_equals_it():
     r, J = linear(np.eye(2), [1.0, -1.0])  # at x = 0: sse = 2, M = 2, mse = 1
-    assert lmnotes.levenberg_marquardt(r, J, [0.0, 0.0], goal=1.0).stop == "goal"
+    res = lmnotes.levenberg_marquardt(r, J, [0.0, 0.0], goal=1.0)
+    assert res.stop == "goal" and res.epochs == 0
     res = lmnotes.levenberg_marquardt(r, J, [0.0, 0.0], goal=math.nextafter(1.0, 0.0), epochs=1)
     assert res.epochs == 1 and res.mse[0] == 1.0  # goal is on the mean square, not the sum (2)
 
