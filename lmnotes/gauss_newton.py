@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from .jacobian import jacobian_and_outputs
+from .jacobian import jacobian_and_outputs, overflow_error
 from .validation import check_count, check_vector
 
 if TYPE_CHECKING:
@@ -75,6 +75,12 @@ def gauss_newton(
         ``(JtJ, Jte, sse)`` with shapes ``(P, P)``, ``(P,)`` and a float; equal (up to
         round-off) to ``J.T @ J``, ``J.T @ e`` and ``e @ e`` for the whole ``J`` and
         ``e = (T - Y).ravel()``.
+
+    Raises
+    ------
+    ValueError
+        If an argument has the wrong shape or holds NaN or infinity, or if ``JᵀJ``, ``Jᵀe`` or the
+        SSE overflows float64 (errors beyond about 1e154: scale the data).
     """
     w = net.check_weights(w)
     X = net.check_inputs(X)
@@ -86,14 +92,17 @@ def gauss_newton(
     JtJ = np.zeros((net.n_params, net.n_params))
     Jte = np.zeros(net.n_params)
     sse = 0.0
-    for start in range(0, X.shape[0], chunk):
-        J, Y = jacobian_and_outputs(net, w, X[start : start + chunk])
-        E = T[start : start + chunk] - Y
-        if scale is not None:
-            E *= scale
-            J = (J.reshape(E.shape[0], -1, net.n_params) * scale[:, None]).reshape(J.shape)
-        e = E.ravel()
-        JtJ += J.T @ J
-        Jte += J.T @ e
-        sse += float(e @ e)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        for start in range(0, X.shape[0], chunk):
+            J, Y = jacobian_and_outputs(net, w, X[start : start + chunk])
+            E = T[start : start + chunk] - Y
+            if scale is not None:
+                E *= scale
+                J = (J.reshape(E.shape[0], -1, net.n_params) * scale[:, None]).reshape(J.shape)
+            e = E.ravel()
+            JtJ += J.T @ J
+            Jte += J.T @ e
+            sse += float(e @ e)
+    if not (np.isfinite(sse) and np.all(np.isfinite(Jte)) and np.all(np.isfinite(JtJ))):
+        raise overflow_error("JᵀJ, Jᵀe or the sum of squared errors")
     return GaussNewton(JtJ, Jte, sse)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .forward import forward_trace
+from .jacobian import check_representable, times_slope
 from .validation import check_count
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def activation_sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]
         if transfer.linear:  # S_l = s_l, so s_{l-1} = s_l W_l
             S = s
         else:
-            S = s * transfer.d1(acts[l + 1])[:, None, :]
+            S = times_slope(s, transfer.d1(acts[l + 1])[:, None, :])
         if l == net.n_layers - 1 and transfer.linear:
             s = np.broadcast_to(weights[l], (n_samples, *weights[l].shape))  # I W_L
         else:
@@ -98,10 +99,24 @@ def input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int | None 
     -------
     H : ndarray, shape (N, K, D, D)
         ``H[n, k, d, e] = ∂²Y[n, k] / ∂X[n, d] ∂X[n, e]``; each ``H[n, k]`` is symmetric.
+
+    Raises
+    ------
+    ValueError
+        If ``block`` is not a positive integer, or if the Hessian overflows float64. A saturated
+        unit contributes an exact zero, even with weights so large (beyond about 1e154) that the
+        products ``Q`` and ``P`` overflow: those are then not formed.
     """
     if block is None:
         block = default_block(net)
     check_count(block, "block", 1, "a positive integer number of samples")
+    with np.errstate(over="ignore", invalid="ignore"):
+        H = _input_hessian(net, w, X, block)
+    return check_representable(H, "The input Hessian")
+
+
+def _input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int) -> np.ndarray:
+    """:func:`input_hessian` without its checks; may hold ``inf`` or ``NaN`` after an overflow."""
     acts = forward_trace(net, w, X)
     sens = activation_sensitivities(net, w, acts)
     weights = [W for W, _ in net.layer_views(w)]
@@ -109,18 +124,26 @@ def input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int | None 
     n_out = net.n_outputs
     # Layers whose term can be non-zero: every hidden layer, and the output layer unless linear.
     used = net.n_layers - 1 if net.transfers[-1].linear else net.n_layers
-    curv = [sens[l] * net.transfers[l].d2(acts[l + 1])[:, None, :] for l in range(used)]  # c_l, (N, K, n_l)
+    # c_l of shape (N, K, n_l): exactly zero for a saturated unit, whatever s_l is.
+    curv = [times_slope(sens[l], net.transfers[l].d2(acts[l + 1])[:, None, :]) for l in range(used)]
 
     W1 = weights[0]
     if used == 0:
         return np.zeros((n_samples, n_out, n_in, n_in))
     Q = (W1[:, :, None] * W1[:, None, :]).reshape(W1.shape[0], n_in * n_in)
     P = (W1[:, :, None] * weights[1].T[:, None, :]).reshape(W1.shape[0], -1) if used >= 2 else None
+    # With weights beyond about 1e154 these products overflow, and a zero curvature or slope
+    # times inf would give NaN: then each term is formed from its factors instead (slower).
+    Q = Q if np.all(np.isfinite(Q)) else None
+    P = P if P is None or np.all(np.isfinite(P)) else None
     H = np.empty((n_samples, n_out, n_in, n_in))
     for start in range(0, n_samples, block):
         rows = slice(start, min(start + block, n_samples))
         H_rows = H[rows]  # a contiguous view: every term of this block is written into it
-        np.matmul(curv[0][rows].reshape(-1, W1.shape[0]), Q, out=H_rows.reshape(-1, n_in * n_in))
+        if Q is not None:
+            np.matmul(curv[0][rows].reshape(-1, W1.shape[0]), Q, out=H_rows.reshape(-1, n_in * n_in))
+        else:  # (c_1 ⊙ W_1ᵀ) W_1: a zero c_1 gives zero rows, never inf · 0
+            np.matmul((curv[0][rows][:, :, :, None] * W1).transpose(0, 1, 3, 2), W1, out=H_rows)
         if used >= 2:
             _add_deep_terms(H_rows, net, weights, [A[rows] for A in acts], [c[rows] for c in curv], P)
     return H
@@ -132,18 +155,27 @@ def _add_deep_terms(
     weights: list[np.ndarray],
     acts: list[np.ndarray],
     curv: list[np.ndarray],
-    P: np.ndarray,
+    P: np.ndarray | None,
 ) -> None:
-    """Add the terms of layers ``2, ..., len(curv)`` of one block of samples to ``H`` (B, K, D, D)."""
+    """Add the terms of layers ``2, ..., len(curv)`` of one block of samples to ``H`` (B, K, D, D).
+
+    ``P`` is ``None`` when it overflows; ``Z_2ᵀ = W_1ᵀ diag(f_1') W_2ᵀ`` is then formed from its factors.
+    """
     n_samples, n_in = acts[0].shape
     n_out = curv[0].shape[1]
     Zt = None  # Z_lᵀ = (∂z_l/∂x)ᵀ, shape (B, D, n_l)
     for l in range(1, len(curv)):
         n_here = net.sizes[l + 1]
-        if l == 1:
+        if l == 1 and P is not None:
             Zt = (net.transfers[0].d1(acts[1]) @ P).reshape(n_samples, n_in, n_here)
+        elif l == 1:
+            Zt = times_slope(weights[0].T, net.transfers[0].d1(acts[1])[:, None, :]) @ weights[1].T
         else:
             d1 = net.transfers[l - 1].d1(acts[l])
-            Zt = ((Zt * d1[:, None, :]).reshape(n_samples * n_in, -1) @ weights[l].T).reshape(n_samples, n_in, n_here)
-        weighted = (Zt[:, None, :, :] * curv[l][:, :, None, :]).reshape(n_samples, n_out * n_in, n_here)
+            Zt = (times_slope(Zt, d1[:, None, :]).reshape(n_samples * n_in, -1) @ weights[l].T).reshape(
+                n_samples, n_in, n_here
+            )
+        weighted = times_slope(Zt[:, None, :, :], curv[l][:, :, None, :]).reshape(n_samples, n_out * n_in, n_here)
+        if not np.all(np.isfinite(Zt)):  # a unit with zero curvature for every output adds nothing
+            Zt = np.where(np.all(curv[l] == 0.0, axis=1)[:, None, :], 0.0, Zt)
         H += (weighted @ Zt.transpose(0, 2, 1)).reshape(H.shape)

@@ -13,10 +13,54 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .forward import forward_trace
-from .validation import check_finite, check_vector
+from .validation import as_float_array, check_finite
 
 if TYPE_CHECKING:
     from .network import Network
+
+
+def times_slope(x: np.ndarray, slope: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``x ⊙ slope`` (broadcast), with an exact zero wherever ``slope`` is zero.
+
+    A saturated unit (``|z|`` beyond about 19 for tansig, 37 for logsig) has ``f'(z)`` and
+    ``f''(z)`` rounded to exactly 0, while the sensitivity it multiplies may have overflowed to
+    ``±inf`` (with weights beyond about 1e154, products of two weights do). The exact product is
+    0, since the derivative decays like ``exp(-|z|)``, faster than any product of weights grows;
+    IEEE arithmetic gives ``inf · 0 = NaN``. Call it under ``np.errstate(invalid="ignore")``.
+
+    Parameters
+    ----------
+    x : ndarray
+    slope : ndarray, broadcastable with ``x``
+        A derivative of a transfer function, or another factor whose zeros are exact (an
+        activation, a curvature weight).
+    out : ndarray, optional
+        Where to write the product (may be ``x`` itself).
+
+    Returns
+    -------
+    ndarray
+        The product, of the broadcast shape.
+    """
+    prod = np.multiply(x, slope, out=out)
+    if np.isnan(prod).any():  # only after an overflow: the fast path pays one pass
+        np.copyto(prod, 0.0, where=slope == 0.0)
+    return prod
+
+
+def overflow_error(what: str) -> ValueError:
+    """The error raised when ``what`` overflows float64 at the given weights and data."""
+    return ValueError(
+        f"{what} at these weights w and data is beyond the range of float64 (|entries| above 1.8e308 "
+        "or an overflow in between): scale the inputs X and targets T, or start from smaller weights w"
+    )
+
+
+def check_representable(value: np.ndarray, what: str) -> np.ndarray:
+    """Return ``value`` if it is finite; otherwise raise :func:`overflow_error`."""
+    if not np.all(np.isfinite(value)):
+        raise overflow_error(what)
+    return value
 
 
 def sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> list[np.ndarray]:
@@ -48,13 +92,14 @@ def sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> list[n
     else:
         S = eye * out_transfer.d1(acts[-1])[:, None, :]
     result = [S]
-    for l in range(net.n_layers - 1, 0, -1):
-        W_next = layers[l][0]
-        # One (N*K, n_{l+1}) @ (n_{l+1}, n_l) product: a single BLAS call, much faster than a
-        # stack of N small (K, n_{l+1}) products.
-        S = (S.reshape(n_samples * n_out, -1) @ W_next).reshape(n_samples, n_out, -1)
-        S *= net.transfers[l - 1].d1(acts[l])[:, None, :]
-        result.append(S)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for l in range(net.n_layers - 1, 0, -1):
+            W_next = layers[l][0]
+            # One (N*K, n_{l+1}) @ (n_{l+1}, n_l) product: a single BLAS call, much faster than a
+            # stack of N small (K, n_{l+1}) products.
+            S = (S.reshape(n_samples * n_out, -1) @ W_next).reshape(n_samples, n_out, -1)
+            times_slope(S, net.transfers[l - 1].d1(acts[l])[:, None, :], out=S)
+            result.append(S)
     return result[::-1]
 
 
@@ -75,8 +120,13 @@ def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     -------
     J : ndarray, shape (N*K, n_params)
         Row ``n*K + k`` is ``∂Y[n, k]/∂w``; columns in the order of :meth:`lmnotes.Network.pack`.
+
+    Raises
+    ------
+    ValueError
+        If the result overflows float64 (see :func:`check_representable`).
     """
-    return jacobian_and_outputs(net, w, X)[0]
+    return check_representable(jacobian_and_outputs(net, w, X)[0], "The Jacobian")
 
 
 def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -124,6 +174,11 @@ def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     Returns
     -------
     Jx : ndarray, shape (N, K, D)
+
+    Raises
+    ------
+    ValueError
+        If the result overflows float64 (see :func:`check_representable`).
     """
     acts = forward_trace(net, w, X)
     layers = net.layer_views(w)
@@ -138,11 +193,12 @@ def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     # layer's outputs are overwritten in place by f'(z_l): no temporaries, which cost more than
     # the arithmetic here.
     G = S.reshape(n_samples * n_out, n_out) @ layers[-1][0]
-    for l in range(net.n_layers - 1, 0, -1):
-        S = G.reshape(n_samples, n_out, -1)  # a view: S_l = (S_{l+1} W_{l+1}) diag(f_l')
-        S *= net.transfers[l - 1].d1_(acts[l])[:, None, :]
-        G = G @ layers[l - 1][0]
-    return G.reshape(n_samples, n_out, -1)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for l in range(net.n_layers - 1, 0, -1):
+            S = G.reshape(n_samples, n_out, -1)  # a view: S_l = (S_{l+1} W_{l+1}) diag(f_l')
+            times_slope(S, net.transfers[l - 1].d1_(acts[l])[:, None, :], out=S)
+            G = G @ layers[l - 1][0]
+    return check_representable(G.reshape(n_samples, n_out, -1), "The input Jacobian")
 
 
 def fd_jacobian(
@@ -171,14 +227,19 @@ def fd_jacobian(
     -------
     ndarray, shape (M, P)
     """
-    w = check_vector(w, np.size(w), "w")
+    w = as_float_array(w, "w")
+    if w.ndim != 1 or w.size == 0:
+        raise ValueError(f"w must be a 1-D vector (P,) with P >= 1; got shape {w.shape}")
+    check_finite(w, "w")
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)):
+        raise ValueError(f"eps must be a positive finite step (a real number); got {eps!r}")
     if not (np.isfinite(eps) and eps > 0):
         raise ValueError(f"eps must be a positive finite step; got {eps!r}")
-    if method not in ("central", "forward"):
+    if not isinstance(method, str) or method not in ("central", "forward"):
         raise ValueError(f"method must be 'central' or 'forward'; got {method!r}")
 
     def call(x: np.ndarray) -> np.ndarray:
-        value = np.asarray(f(x), dtype=np.float64).ravel()
+        value = as_float_array(f(x), "f(w)").ravel()
         check_finite(value, "f(w)")
         return value
 
@@ -214,14 +275,20 @@ def input_jvp(net: Network, w: np.ndarray, X: np.ndarray, V: np.ndarray) -> np.n
     -------
     ndarray, shape (N, K)
         Row ``n`` is ``J_x[n] @ V[n]``, the directional derivative of ``Y[n]`` along ``V[n]``.
+
+    Raises
+    ------
+    ValueError
+        If the result overflows float64 (see :func:`check_representable`).
     """
     acts = forward_trace(net, w, X)
     T = V
-    for (W, _), transfer, A in zip(net.layer_views(w), net.transfers, acts[1:]):
-        T = T @ W.T
-        if not transfer.linear:
-            T = T * transfer.d1(A)
-    return T
+    with np.errstate(over="ignore", invalid="ignore"):
+        for (W, _), transfer, A in zip(net.layer_views(w), net.transfers, acts[1:]):
+            T = T @ W.T
+            if not transfer.linear:
+                T = times_slope(T, transfer.d1(A))
+    return check_representable(T, "The Jacobian-vector product")
 
 
 def input_vjp(net: Network, w: np.ndarray, X: np.ndarray, U: np.ndarray) -> np.ndarray:
@@ -244,13 +311,19 @@ def input_vjp(net: Network, w: np.ndarray, X: np.ndarray, U: np.ndarray) -> np.n
     -------
     ndarray, shape (N, D)
         Row ``n`` is ``U[n] @ J_x[n]``, the gradient of ``U[n] · Y[n]`` with respect to ``X[n]``.
+
+    Raises
+    ------
+    ValueError
+        If the result overflows float64 (see :func:`check_representable`).
     """
     acts = forward_trace(net, w, X)
     layers = net.layer_views(w)
     G = U
-    for l in range(net.n_layers - 1, -1, -1):
-        transfer = net.transfers[l]
-        if not transfer.linear:
-            G = G * transfer.d1(acts[l + 1])
-        G = G @ layers[l][0]
-    return G
+    with np.errstate(over="ignore", invalid="ignore"):
+        for l in range(net.n_layers - 1, -1, -1):
+            transfer = net.transfers[l]
+            if not transfer.linear:
+                G = times_slope(G, transfer.d1(acts[l + 1]))
+            G = G @ layers[l][0]
+    return check_representable(G, "The vector-Jacobian product")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .forward import forward_trace
+from .jacobian import check_representable, overflow_error, times_slope
 from .validation import check_vector
 
 if TYPE_CHECKING:
@@ -24,6 +25,13 @@ if TYPE_CHECKING:
 
 #: Float64 entries in one per-direction array when forming ``H`` (2**14 = 128 KiB, cache-sized chunks).
 DIRECTION_ENTRIES = 1 << 14
+
+#: Largest ``H`` that :func:`loss_hessian` forms, in bytes (2**28 = 256 MiB, so ``P <= 5792``).
+#: Beyond it the matrix alone takes a good part of a laptop's memory, forming it costs ``P``
+#: Hessian-vector products, and what one does with it next (an eigendecomposition, a solve) costs
+#: ``O(P³)``, minutes to hours; :func:`hvp` with an iterative method (Lanczos, conjugate
+#: gradients) needs only ``O(P)`` memory per product.
+MAX_HESSIAN_BYTES = 1 << 28
 
 Parts = list[tuple[np.ndarray, np.ndarray]]
 
@@ -41,15 +49,16 @@ def _backward(net: Network, w: np.ndarray, acts: list[np.ndarray], T: np.ndarray
     G = acts[-1] - T
     back = []
     for l in range(net.n_layers, 0, -1):
-        delta = G * net.transfers[l - 1].d1(acts[l])
+        delta = times_slope(G, net.transfers[l - 1].d1(acts[l]))  # a saturated unit passes back exactly 0
         back.append((G, delta))
         G = delta @ layers[l - 1][0]
     return back[::-1]
 
 
-def _flatten(net: Network, parts: Parts, lead: tuple[int, ...]) -> np.ndarray:
-    """Join per-layer blocks ``(dW_l, db_l)`` with leading axes ``lead`` into shape ``lead + (P,)``."""
-    out = np.empty(lead + (net.n_params,))
+def _flatten(net: Network, parts: Parts, lead: tuple[int, ...], out: np.ndarray | None = None) -> np.ndarray:
+    """Join per-layer blocks ``(dW_l, db_l)`` with leading axes ``lead`` into shape ``lead + (P,)``
+    (into ``out`` if given)."""
+    out = np.empty(lead + (net.n_params,)) if out is None else out
     for (start, mid, stop), (dW, db) in zip(net._offsets, parts):
         out[..., start:mid] = dW.reshape(lead + (-1,))
         out[..., mid:stop] = db
@@ -77,9 +86,10 @@ def sse_and_gradient(net: Network, w: np.ndarray, X: np.ndarray, T: np.ndarray) 
     """
     acts = forward_trace(net, w, X)
     e = T - acts[-1]
-    back = _backward(net, w, acts, T)
-    gradient = _flatten(net, [(delta.T @ A, delta.sum(axis=0)) for (_, delta), A in zip(back, acts[:-1])], ())
-    return float(np.sum(e * e)), gradient
+    with np.errstate(over="ignore", invalid="ignore"):
+        back = _backward(net, w, acts, T)
+        gradient = _flatten(net, [(delta.T @ A, delta.sum(axis=0)) for (_, delta), A in zip(back, acts[:-1])], ())
+        return float(np.sum(e * e)), gradient
 
 
 def loss_gradient(net: Network, w: object, X: object, T: object) -> np.ndarray:
@@ -99,10 +109,11 @@ def loss_gradient(net: Network, w: object, X: object, T: object) -> np.ndarray:
     Raises
     ------
     ValueError
-        If an argument has the wrong shape or holds NaN or infinity.
+        If an argument has the wrong shape or holds NaN or infinity, or if the gradient
+        overflows float64.
     """
     w, X, T = _check(net, w, X, T)
-    return sse_and_gradient(net, w, X, T)[1]
+    return check_representable(sse_and_gradient(net, w, X, T)[1], "The loss gradient")
 
 
 def _times(stack: np.ndarray, M: np.ndarray) -> np.ndarray:
@@ -110,11 +121,15 @@ def _times(stack: np.ndarray, M: np.ndarray) -> np.ndarray:
     return (stack.reshape(-1, stack.shape[-1]) @ M).reshape(stack.shape[:-1] + (M.shape[1],))
 
 
-def _r_products(net: Network, w: np.ndarray, acts: list[np.ndarray], back: Parts, V: np.ndarray) -> np.ndarray:
+def _r_products(
+    net: Network, w: np.ndarray, acts: list[np.ndarray], back: Parts, V: np.ndarray, out: np.ndarray | None = None
+) -> np.ndarray:
     """``V H`` for directions ``V`` of shape (Q, P) by the R-operator; row ``q`` is ``H v_q``. Shape (Q, P).
 
     Per-direction arrays have shape (Q, N, n_l). Layers whose block of ``V`` is zero are skipped,
-    and so is every term that is zero because of them (``None`` stands for a zero array).
+    and so is every term that is zero because of them (``None`` stands for a zero array). Every
+    product with ``f'`` or ``f''`` is exactly zero for a saturated unit (:func:`times_slope`).
+    Written into ``out`` if given. Call it under ``np.errstate(over="ignore", invalid="ignore")``.
     """
     layers = net.layer_views(w)
     n_dirs = V.shape[0]
@@ -124,7 +139,7 @@ def _r_products(net: Network, w: np.ndarray, acts: list[np.ndarray], back: Parts
     ]
     active = [bool(np.any(Vl) or np.any(vb)) for Vl, vb in dirs]
     if not any(active):
-        return np.zeros((n_dirs, net.n_params))
+        return np.zeros((n_dirs, net.n_params)) if out is None else _zero(out)
 
     # Forward: R{Z_l} = R{A_{l-1}} W_lᵀ + A_{l-1} V_lᵀ + v_bl and R{A_l} = f'(Z_l) ⊙ R{Z_l},
     # starting from R{A_0} = 0 (the inputs do not depend on w).
@@ -139,7 +154,7 @@ def _r_products(net: Network, w: np.ndarray, acts: list[np.ndarray], back: Parts
             carried = _times(RA[-1], layers[l - 1][0].T)
             rz = carried if rz is None else rz + carried
         RZ.append(rz)
-        RA.append(None if rz is None else net.transfers[l - 1].d1(acts[l]) * rz)
+        RA.append(None if rz is None else times_slope(rz, net.transfers[l - 1].d1(acts[l])))
 
     # Backward, from R{∂E/∂A_L} = R{Y}:  R{Δ_l} = f'' ⊙ R{Z_l} ⊙ G_l + f' ⊙ R{G_l},
     # R{G_{l-1}} = R{Δ_l} W_l + Δ_l V_l,  R{∂E/∂W_l} = R{Δ_l}ᵀ A_{l-1} + Δ_lᵀ R{A_{l-1}},
@@ -148,9 +163,9 @@ def _r_products(net: Network, w: np.ndarray, acts: list[np.ndarray], back: Parts
     parts = []
     for l in range(net.n_layers, 0, -1):
         transfer, (G, delta) = net.transfers[l - 1], back[l - 1]
-        r_delta = transfer.d1(acts[l]) * RG
+        r_delta = times_slope(RG, transfer.d1(acts[l]))
         if not transfer.linear and RZ[l - 1] is not None:
-            r_delta += transfer.d2(acts[l]) * RZ[l - 1] * G
+            r_delta += times_slope(G, times_slope(RZ[l - 1], transfer.d2(acts[l])))
         dW = r_delta.transpose(0, 2, 1) @ acts[l - 1]
         if RA[l - 1] is not None:
             dW += delta.T @ RA[l - 1]
@@ -159,7 +174,12 @@ def _r_products(net: Network, w: np.ndarray, acts: list[np.ndarray], back: Parts
             RG = _times(r_delta, layers[l - 1][0])
             if active[l - 1]:
                 RG += delta @ dirs[l - 1][0]
-    return _flatten(net, parts[::-1], (n_dirs,))
+    return _flatten(net, parts[::-1], (n_dirs,), out)
+
+
+def _zero(out: np.ndarray) -> np.ndarray:
+    out.fill(0.0)
+    return out
 
 
 def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
@@ -184,13 +204,16 @@ def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
     Raises
     ------
     ValueError
-        If an argument has the wrong shape or holds NaN or infinity.
+        If an argument has the wrong shape or holds NaN or infinity, or if ``H v`` overflows
+        float64 (a saturated unit contributes an exact zero, so huge weights alone do not).
     """
     w, X, T = _check(net, w, X, T)
     v = check_vector(v, net.n_params, "v")
     acts = forward_trace(net, w, X)
-    back = _backward(net, w, acts, T)
-    return _r_products(net, w, acts, back, v[None, :])[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        back = _backward(net, w, acts, T)
+        Hv = _r_products(net, w, acts, back, v[None, :])[0]
+    return check_representable(Hv, "The Hessian-vector product")
 
 
 def loss_hessian(net: Network, w: object, X: object, T: object) -> np.ndarray:
@@ -215,16 +238,51 @@ def loss_hessian(net: Network, w: object, X: object, T: object) -> np.ndarray:
     Raises
     ------
     ValueError
-        If an argument has the wrong shape or holds NaN or infinity.
+        If an argument has the wrong shape or holds NaN or infinity; if ``H`` would take more
+        than :data:`MAX_HESSIAN_BYTES` (256 MiB, ``W > 5792``: use :func:`hvp` instead); or if
+        ``H`` overflows float64 (a saturated unit contributes an exact zero, so huge weights
+        alone do not).
+
+    Notes
+    -----
+    Peak memory is ``H`` itself plus a few arrays of about ``DIRECTION_ENTRIES`` entries: the
+    chunks of rows are written into ``H`` in place and symmetrised tile by tile.
     """
     w, X, T = _check(net, w, X, T)
+    n_bytes = 8 * net.n_params**2
+    if n_bytes > MAX_HESSIAN_BYTES:
+        raise ValueError(
+            f"loss_hessian would form a {net.n_params} x {net.n_params} matrix of {n_bytes / 2**20:.0f} MiB, more "
+            f"than MAX_HESSIAN_BYTES = {MAX_HESSIAN_BYTES / 2**20:.0f} MiB: use hvp(w, X, T, v) for products H v "
+            "(e.g. in an iterative eigen- or linear solver) instead of the whole matrix"
+        )
     acts = forward_trace(net, w, X)
-    back = _backward(net, w, acts, T)
     chunk = max(1, DIRECTION_ENTRIES // (X.shape[0] * max(net.sizes[1:])))
-    eye = np.eye(net.n_params)
-    rows = []
-    for first, _, stop in net._offsets:  # chunks inside one layer's block: the other blocks are skipped
-        for start in range(first, stop, chunk):
-            rows.append(_r_products(net, w, acts, back, eye[start : min(start + chunk, stop)]))
-    H = np.concatenate(rows)
-    return 0.5 * (H + H.T)
+    H = np.empty((net.n_params, net.n_params))
+    with np.errstate(over="ignore", invalid="ignore"):
+        back = _backward(net, w, acts, T)
+        for first, _, stop in net._offsets:  # chunks inside one layer's block: the other blocks are skipped
+            for start in range(first, stop, chunk):
+                end = min(start + chunk, stop)
+                V = np.zeros((end - start, net.n_params))
+                V[np.arange(end - start), np.arange(start, end)] = 1.0  # rows start..end-1 of the identity
+                _r_products(net, w, acts, back, V, out=H[start:end])
+        finite = _symmetrise(H)
+    if not finite:
+        raise overflow_error("The loss Hessian")
+    return H
+
+
+def _symmetrise(H: np.ndarray, tile: int = 256) -> bool:
+    """Replace the square ``H`` by ``(H + Hᵀ) / 2`` in place, one pair of tiles at a time (no copy of
+    ``H``); return whether every entry is finite."""
+    n = H.shape[0]
+    finite = True
+    for i in range(0, n, tile):
+        for j in range(i, n, tile):
+            upper, lower = H[i : i + tile, j : j + tile], H[j : j + tile, i : i + tile]
+            mean = 0.5 * upper + 0.5 * lower.T  # halves first: no overflow for entries near the largest float
+            upper[...] = mean
+            lower[...] = mean.T
+            finite = finite and bool(np.isfinite(mean).all())
+    return finite

@@ -6,12 +6,23 @@ import numpy as np
 
 
 def as_float_array(value: object, name: str) -> np.ndarray:
-    """Convert ``value`` to a float64 array, with a clear error if that is impossible."""
+    """Convert ``value`` to a float64 array, with a clear error if that is impossible.
+
+    Booleans, integers and floats of any precision are converted; complex numbers, strings and
+    other objects are refused rather than cast (a cast would drop the imaginary part or parse text).
+    """
     try:
-        arr = np.asarray(value, dtype=np.float64)
+        arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__}: {exc}") from None
-    return arr
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            f"{name} must be an array of real numbers; got complex values (dtype {arr.dtype}): "
+            f"pass np.real({name}) if the imaginary part is meant to be dropped"
+        )
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must be an array of real numbers; got {type(value).__name__} of dtype {arr.dtype}")
+    return arr.astype(np.float64, copy=False)
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:

@@ -1,5 +1,8 @@
+import os
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, settings
 
 from lmnotes import Network
 
@@ -26,3 +29,19 @@ def net():
 def w(net):
     """Its weights from seed 0."""
     return net.init_weights(seed=0)
+
+
+# Hypothesis profiles. "ci" (the default): derandomised, so every run tries the same examples, and
+# no deadline, since timings on a shared machine vary; each example still runs under a time limit
+# (tests/test_properties.py). "dev": a fresh random search with more examples, for looking for
+# new counterexamples: HYPOTHESIS_PROFILE=dev pytest tests/test_properties.py.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=25,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("dev", parent=settings.get_profile("ci"), derandomize=False, max_examples=300)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

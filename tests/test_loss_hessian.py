@@ -1,3 +1,5 @@
+import sys
+
 import autograd.numpy as anp
 import numpy as np
 import pytest
@@ -139,3 +141,52 @@ def test_hvp_validates_v(v, message):
     for call in (net.hvp, lambda *a: lmnotes.hvp(net, *a)):
         with pytest.raises(ValueError, match=message):
             call(w, X, T, v)
+
+
+def test_loss_hessian_refuses_a_matrix_beyond_its_size_limit(monkeypatch):
+    module = sys.modules["lmnotes.loss_hessian"]  # the package exports a function of the same name
+    net = Network([3, 4, 2])  # P = 26: H takes 26 * 26 * 8 = 5408 bytes
+    w, X, T = net.init_weights(seed=0), np.zeros((2, 3)), np.zeros((2, 2))
+    monkeypatch.setattr(module, "MAX_HESSIAN_BYTES", 26 * 26 * 8)
+    assert net.loss_hessian(w, X, T).shape == (26, 26)  # exactly at the limit: formed
+    monkeypatch.setattr(module, "MAX_HESSIAN_BYTES", 26 * 26 * 8 - 1)
+    with pytest.raises(ValueError, match=r"26 x 26 matrix .* use hvp\(w, X, T, v\)"):
+        net.loss_hessian(w, X, T)
+
+
+def test_loss_hessian_default_limit_is_256_mib():
+    from lmnotes.loss_hessian import MAX_HESSIAN_BYTES
+
+    assert MAX_HESSIAN_BYTES == 256 * 2**20
+    net = Network([100, 58, 1])  # P = 5917: 267 MiB, just above; refused before any allocation
+    with pytest.raises(ValueError, match=r"5917 x 5917 matrix of 267 MiB, more than MAX_HESSIAN_BYTES = 256 MiB"):
+        net.loss_hessian(np.zeros(net.n_params), np.zeros((1, 100)), np.zeros((1, 1)))
+
+
+def test_loss_hessian_peak_memory_is_about_one_matrix():
+    import tracemalloc
+
+    net = Network([20, 40, 2])  # P = 922: H takes 6.5 MiB
+    w, X, T = net.init_weights(seed=0), np.ones((30, 20)), np.zeros((30, 2))
+    tracemalloc.start()
+    try:
+        net.loss_hessian(w, X, T)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # H itself plus a few chunk-sized arrays and tiles (it was 4 x H: a list of rows, their
+    # concatenation, H + Hᵀ and its half)
+    assert peak < 8 * net.n_params**2 + 4 * 2**20, peak / (8 * net.n_params**2)
+
+
+def test_symmetrise_in_tiles_equals_the_mean_with_the_transpose(rng):
+    from lmnotes.loss_hessian import _symmetrise
+
+    A = rng.normal(size=(7, 7))
+    H = A.copy()
+    assert _symmetrise(H, tile=3)
+    assert np.array_equal(H, H.T) and np.allclose(H, 0.5 * (A + A.T), rtol=0, atol=1e-15)
+    H = np.full((4, 4), 1.5e308)
+    assert _symmetrise(H, tile=3) and np.all(H == 1.5e308)  # no overflow in (H + Hᵀ) / 2
+    H[1, 2] = np.inf
+    assert not _symmetrise(H, tile=3)

@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 
@@ -103,3 +105,52 @@ def test_input_derivatives_check_their_inputs(net, w, method):
         getattr(net, method)(w, np.zeros((5, 4)), *extra)
     with pytest.raises(ValueError, match=r"w must be a 1-D vector of length 26; got shape \(5,\)"):
         getattr(net, method)(w[:5], np.zeros((5, 3)), *extra)
+
+
+# ----- dtypes: real numbers are converted, complex numbers, strings and objects refused ---------
+def _all_array_arguments(net, w):
+    """Call every public function once per array argument, with ``bad`` in that argument's place."""
+    X, T = np.zeros((5, 3)), np.zeros((5, 2))
+    calls = {
+        "w": lambda bad: net.forward(bad, X),
+        "X": lambda bad: net.jacobian(w, bad),
+        "V": lambda bad: net.jvp(w, X, bad),
+        "U": lambda bad: net.vjp(w, X, bad),
+        "T": lambda bad: net.loss_hessian(w, X, bad),
+        "v": lambda bad: net.hvp(w, X, T, bad),
+        "W1": lambda bad: net.pack([(bad, np.zeros(4)), (np.zeros((2, 4)), np.zeros(2))]),
+        "x0": lambda bad: lmnotes.levenberg_marquardt(lambda x: x, lambda x: np.eye(26), bad, epochs=1),
+        "residual(x)": lambda bad: lmnotes.levenberg_marquardt(lambda x: bad, lambda x: np.eye(26), w, epochs=1),
+        "f(w)": lambda bad: lmnotes.fd_jacobian(lambda x: bad, w),
+    }
+    shapes = {"w": (26,), "X": (5, 3), "V": (5, 3), "U": (5, 2), "T": (5, 2), "v": (26,), "W1": (4, 3)}
+    shapes.update({"x0": (26,), "residual(x)": (26,), "f(w)": (26,)})
+    return calls, shapes
+
+
+@pytest.mark.parametrize("as_list", [False, True])
+def test_complex_input_is_refused_everywhere(net, w, as_list):
+    calls, shapes = _all_array_arguments(net, w)
+    for name, call in calls.items():
+        bad = np.full(shapes[name], 0.5 + 1e-3j)
+        with pytest.raises(ValueError, match=rf"^{re.escape(name)} must be an array of real numbers; got complex"):
+            call(bad.tolist() if as_list else bad)
+
+
+@pytest.mark.parametrize("dtype", [object, str, "datetime64[s]"])
+def test_objects_and_strings_are_refused(net, w, dtype):
+    calls, shapes = _all_array_arguments(net, w)
+    for name, call in calls.items():
+        bad = np.zeros(shapes[name]).astype(dtype)
+        with pytest.raises(ValueError, match=rf"^{re.escape(name)} must be an array of real numbers; got .*dtype"):
+            call(bad)
+
+
+@pytest.mark.parametrize("dtype", [bool, np.int8, np.int64, np.uint16, np.float16, np.float32])
+def test_real_dtypes_are_converted_exactly(net, dtype, rng):
+    X = rng.normal(size=(5, 3)) * 4
+    X_low = X.astype(dtype)
+    w = net.init_weights(seed=1).astype(np.float32).astype(dtype)
+    Y = net.forward(w, X_low)
+    assert Y.dtype == np.float64
+    assert np.array_equal(Y, net.forward(w.astype(np.float64), X_low.astype(np.float64)))
