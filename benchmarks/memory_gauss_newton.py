@@ -5,7 +5,7 @@ be ``O(W² + chunk·K·W)`` instead of the ``O(N·K·W)`` of forming the whole J
 script measures both for N = 200 000 samples and sizes [10, 50, 50, 1] (W = 3151):
 
 * ``chunked``: ``gauss_newton(net, w, X, T)`` with the default chunk;
-* ``whole``: ``gauss_newton(net, w, X, T, chunk=N)``, i.e. the whole ``(N·K) × W`` Jacobian at once,
+* ``whole``: ``gauss_newton(net, w, X, T, chunk=N)``, i.e. the whole ``(N·K) × P`` Jacobian at once,
   then ``JᵀJ``;
 * ``lm_epoch``: one whole epoch of ``train_lm`` (``JᵀJ`` at the start, the damped solves and trial
   forward passes, and ``JᵀJ`` again at the accepted point), which must stay under 1 GB.
@@ -16,7 +16,7 @@ that the two can run side by side on two cores. A subprocess reports the peak of
 maximum resident set size from ``resource.getrusage`` (everything, the interpreter included).
 
 Usage: ``python benchmarks/memory_gauss_newton.py [--samples N] [--sequential]``. The whole-J
-variant needs about 5.3 GB of free memory at the default N. Derived in the chapter "The N×W
+variant needs about 5.3 GB of free memory at the default N. Derived in the chapter "The N×P
 Jacobian for Levenberg–Marquardt".
 """
 
