@@ -1,9 +1,9 @@
-# make book | make test | make bench | make notebooks | make browser-check | make clean  (each creates .venv on first use)
+# make book | make test | make bench | make notebooks | make browser-check | make pdf | make clean  (each creates .venv on first use)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: book test bench lint notebooks browser-check clean
+.PHONY: book test bench lint notebooks browser-check pdf clean
 
 $(BIN)/jupyter-book: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ browser-check: $(BIN)/jupyter-book
 	@test -f _build/html/index.html || $(MAKE) book
 	@$(BIN)/python -c "import playwright" 2>/dev/null || $(BIN)/python -m pip install --quiet -e ".[browser]"
 	$(BIN)/python tests/browser_check.py _build/html
+
+# The PDF edition: the whole book through LaTeX with xelatex and Unicode fonts (Debian packages:
+# texlive-xetex texlive-latex-extra texlive-fonts-recommended fonts-lmodern fonts-dejavu latexmk), written to
+# _build/latex/lmnotes.pdf and copied to _build/html/lmnotes.pdf, where the web edition links to it.
+pdf: $(BIN)/jupyter-book
+	@command -v xelatex >/dev/null && command -v latexmk >/dev/null || \
+		{ echo "make pdf needs xelatex and latexmk: apt-get install texlive-xetex texlive-latex-extra texlive-fonts-recommended fonts-lmodern fonts-dejavu latexmk"; exit 1; }
+	$(BIN)/jupyter-book build . --builder pdflatex -W -n --keep-going
+	@mkdir -p _build/html && cp _build/latex/lmnotes.pdf _build/html/lmnotes.pdf
+	@echo "The PDF is _build/latex/lmnotes.pdf ($$(pdfinfo _build/latex/lmnotes.pdf 2>/dev/null | sed -n 's/^Pages: *//p') pages), copied to _build/html/lmnotes.pdf."
 
 clean:
 	rm -rf _build .pytest_cache .ruff_cache

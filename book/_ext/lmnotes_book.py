@@ -2,6 +2,9 @@
 
 - Bibliography labels in the author-year form of the citations in the text ("Hagan and Menhaj,
   1994", "Baydin et al., 2018", "The MathWorks, 2024c"), through a small pybtex label style.
+- The PDF numbers propositions, exercises and figures as the web edition does ("Proposition
+  2.2", not "2.5.1"): sphinx-jupyterbook-latex sets ``numfig_secnum_depth = 2`` when the book has
+  parts, counting the unnumbered part as a level; the chapter alone is meant.
 - Every script once per page: sphinx-thebe adds its inline configuration script twice (once
   through the registry, once through the builder), and the second copy re-declares a `const`,
   an error in every page's console.
@@ -58,6 +61,13 @@ def dedupe_scripts(app: Sphinx, pagename: str, templatename: str, context: dict,
     files[:] = scripts
 
 
+def number_by_chapter(app: Sphinx) -> None:
+    """In a LaTeX build, number by chapter (runs after sphinx-jupyterbook-latex's handler)."""
+    if app.builder.format == "latex":
+        app.config.numfig_secnum_depth = 1
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("builder-inited", number_by_chapter, priority=900)
     app.connect("html-page-context", dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
