@@ -165,7 +165,9 @@ PAGE_REPORT_JS = """
   const broken = Array.from(document.images).filter(img => !(img.complete && img.naturalWidth > 0))
       .map(img => img.getAttribute('src'));
 
-  return {math: math.length, untypeset, raw, eqCut, inlineClipped, tablesCut, code, output, badAlt,
+  const searchFields = Array.from(document.querySelectorAll('.search-button-field'))
+      .filter(el => el.offsetParent !== null && el.getBoundingClientRect().right > 0).length;
+  return {math: math.length, untypeset, searchFields, raw, eqCut, inlineClipped, tablesCut, code, output, badAlt,
           images: document.images.length, broken, docWidth: document.documentElement.scrollWidth, vw,
           mathjax: typeof window.MathJax !== 'undefined' && !!window.MathJax.startup};
 }
@@ -253,7 +255,6 @@ def click_outside(page, width: int, height: int, modal: str) -> None:
     on_the_left = box["x"] + box["width"] / 2 < width / 2
     x = (box["x"] + box["width"] + width) / 2 if on_the_left else box["x"] / 2
     page.mouse.click(x, height / 2)
-    page.wait_for_timeout(250)
 
 
 def check_navigation(page, width: int, height: int, shots: Path | None) -> tuple[dict[str, str], list[str]]:
@@ -262,6 +263,14 @@ def check_navigation(page, width: int, height: int, shots: Path | None) -> tuple
     problems found. Leaves the page on another chapter."""
     shown = functools.partial(page.evaluate, SHOWN_JS)
     result, problems = {}, []
+
+    def becomes(selector: str, want: bool) -> bool:
+        """Wait (up to 2 s, drawers slide in) until ``selector`` is shown, or hidden."""
+        try:
+            page.wait_for_function(f"([sel, want]) => ({SHOWN_JS})(sel) === want", arg=[selector, want], timeout=2_000)
+            return True
+        except PlaywrightTimeout:
+            return False
 
     def visible_button(selector: str):
         buttons = [b for b in page.locator(selector).all() if b.is_visible()]
@@ -277,24 +286,22 @@ def check_navigation(page, width: int, height: int, shots: Path | None) -> tuple
         fail("drawer", "no visible button for the chapter list")
     elif shown(PRIMARY):  # wide screen: the button hides the sidebar and shows it again
         button.click()
-        page.wait_for_timeout(400)
-        hidden = not shown(PRIMARY)
+        hidden = becomes(PRIMARY, False)
         button.click()
-        page.wait_for_timeout(400)
-        if hidden and shown(PRIMARY):
+        if hidden and becomes(PRIMARY, True):
             result["drawer"] = "ok"
         else:
             fail("drawer", "the sidebar's button does not hide and show it")
     else:
         button.click()
-        page.wait_for_timeout(400)
-        if not shown(PRIMARY_MODAL):
+        if not becomes(PRIMARY_MODAL, True):
             fail("drawer", "the button does not open the chapter drawer")
         else:
             if shots:
+                page.wait_for_timeout(400)  # the end of the slide-in
                 page.screenshot(path=str(shots / f"drawer-open-{width}.png"))
             click_outside(page, width, height, PRIMARY_MODAL)
-            if shown(PRIMARY_MODAL):
+            if not becomes(PRIMARY_MODAL, False):
                 fail("drawer", "the drawer does not close")
             else:
                 result["drawer"] = "ok"
@@ -310,14 +317,14 @@ def check_navigation(page, width: int, height: int, shots: Path | None) -> tuple
             fail("toc", "in-page contents neither shown nor reachable from a button")
         else:
             button.click()
-            page.wait_for_timeout(400)
-            if not (shown(SECONDARY_MODAL) and page.locator(f"{SECONDARY_MODAL} a").first.is_visible()):
+            if not (becomes(SECONDARY_MODAL, True) and page.locator(f"{SECONDARY_MODAL} a").first.is_visible()):
                 fail("toc", "the button does not open the in-page contents")
             else:
                 if shots:
+                    page.wait_for_timeout(400)
                     page.screenshot(path=str(shots / f"contents-open-{width}.png"))
                 click_outside(page, width, height, SECONDARY_MODAL)
-                result["toc"] = "FAIL" if shown(SECONDARY_MODAL) else "ok"
+                result["toc"] = "ok" if becomes(SECONDARY_MODAL, False) else "FAIL"
                 if result["toc"] == "FAIL":
                     problems.append("toc: the in-page contents does not close")
 
@@ -325,9 +332,15 @@ def check_navigation(page, width: int, height: int, shots: Path | None) -> tuple
     if result.get("drawer") != "ok":
         result["link"] = "FAIL"
         return result, problems
+    # Open the drawer again, once it has finished closing (on a wide screen it is open).
+    page.wait_for_function(f"() => !document.querySelector('{PRIMARY_MODAL}').open", timeout=5_000)
+    page.wait_for_timeout(300)
     if not shown(PRIMARY):
         visible_button(".primary-toggle").click()
-        page.wait_for_timeout(400)
+        if not becomes(PRIMARY_MODAL, True):
+            fail("link", "the drawer does not open a second time")
+            return result, problems
+        page.wait_for_timeout(300)  # the end of the slide-in
     links = page.locator(f"{PRIMARY_MODAL if shown(PRIMARY_MODAL) else PRIMARY} a.reference.internal:not(.current)")
     link = next((a for a in links.all() if a.is_visible() and (a.get_attribute("href") or "#")[0] != "#"), None)
     if link is None:
@@ -373,6 +386,8 @@ def check_page(context, base: str, rel: str, source: Path, width: int, shots: Pa
     problems += [f"display equation {x}" for x in report["eqCut"]]
     problems += [f"inline formula clipped in {x}" for x in report["inlineClipped"]]
     problems += [f"table cut off: {x!r}" for x in report["tablesCut"]]
+    if report["searchFields"] > 1:
+        problems.append(f"{report['searchFields']} search boxes on screen")
     if report["docWidth"] > report["vw"]:
         problems.append(f"the page is {report['docWidth']} px wide in a {report['vw']} px viewport")
     page_key = urlparse(page.url).path.lstrip("/").removesuffix(".html")  # index forwards to the root page
@@ -383,6 +398,25 @@ def check_page(context, base: str, rel: str, source: Path, width: int, shots: Pa
     page.close()
     problems += errors
     return {"report": report, "nav": nav, "problems": problems, "errors": len(errors), "page_key": page_key}
+
+
+def check_search(context, base: str, query: str = "jacobian sensitivity") -> list[str]:
+    """Search the book: results must come with snippets, and the snippets must show formulas as
+    plain symbols, not TeX source; no console errors."""
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda msg: msg.type == "error" and errors.append(f"console error: {msg.text}"))
+    page.on("pageerror", lambda exc: errors.append(f"uncaught exception: {exc}"))
+    page.goto(base + "search.html?q=" + query.replace(" ", "+"), wait_until="load")
+    try:
+        page.wait_for_selector("p.context", timeout=20_000)
+        page.wait_for_timeout(1_000)  # the rest of the snippets
+    except PlaywrightTimeout:
+        errors.append(f"no search result with a snippet for {query!r}")
+    snippets = page.locator("p.context").all_inner_texts()
+    page.close()
+    tex = [t for t in snippets if re.search(r"\\[A-Za-z()\[]|\$\$", t)]
+    return errors + [f"TeX source in a search snippet: {t[:80]!r}" for t in tex]
 
 
 def tally_content(result: dict, width: int, allowed, used: dict[str, set]) -> dict[str, tuple[int, int]]:
@@ -470,13 +504,20 @@ def main() -> int:
                     rows.append((rel.removesuffix(".html"), width, result, counts, external))
                     failures += [f"{page_key} at {width} px: {p}" for p in result["problems"]]
                 context.close()
+            if CODE_WIDTH in widths and not args.pages:  # the search page, once
+                context = browser.new_context(viewport={"width": CODE_WIDTH, "height": VIEWPORTS[CODE_WIDTH]})
+                context.route(leaves_localhost, block)
+                search_problems = check_search(context, base)
+                print(f"search page: {len(search_problems)} problem(s)")
+                failures += [f"search.html: {p}" for p in search_problems]
+                context.close()
             browser.close()
     finally:
         server.shutdown()
 
     print_table(rows)
     stale = [(kind, page, x) for kind, pages_ in allowed.items() for page, items in pages_.items() for x in items
-             if (page, x) not in used[kind]]
+             if (page, x) not in used[kind]] if CODE_WIDTH in widths and not args.pages else []
     for kind, page, x in stale:
         print(f"note: allow-list entry no longer needed (delete it): {kind} / {page} / {x!r}")
     if blocked:

@@ -5,6 +5,8 @@
 - The PDF numbers propositions, exercises and figures as the web edition does ("Proposition
   2.2", not "2.5.1"): sphinx-jupyterbook-latex sets ``numfig_secnum_depth = 2`` when the book has
   parts, counting the unnumbered part as a level; the chapter alone is meant.
+- Proofs in the PDF as plain paragraphs ("Proof. ... □"): sphinx-proof gives a proof an
+  admonition without a title, which LaTeX draws as a box with an empty title bar.
 - Every script once per page: sphinx-thebe adds its inline configuration script twice (once
   through the registry, once through the builder), and the second copy re-declares a `const`,
   an error in every page's console.
@@ -15,6 +17,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pybtex.plugin
+from docutils import nodes
 from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinx.application import Sphinx
@@ -67,7 +70,21 @@ def number_by_chapter(app: Sphinx) -> None:
         app.config.numfig_secnum_depth = 1
 
 
+def plain_proofs(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """In a LaTeX build, turn each untitled proof box into its paragraphs, ended by a square."""
+    if app.builder.format != "latex":
+        return
+    for box in list(doctree.findall(nodes.admonition)):
+        if type(box) is nodes.admonition and "proof" in box["classes"] and not isinstance(box.next_node(), nodes.title):
+            body = nodes.container(classes=["proof"])
+            body.extend(box.children)
+            if isinstance(body.children[-1], nodes.paragraph):
+                body.children[-1] += nodes.raw("", r"\nobreak\hfill\(\square\)", format="latex")
+            box.replace_self(body)
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("doctree-resolved", plain_proofs)
     app.connect("builder-inited", number_by_chapter, priority=900)
     app.connect("html-page-context", dedupe_scripts, priority=100)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -34,3 +34,43 @@
     window.addEventListener("resize", onResize);
   });
 })();
+
+// Search results: Sphinx shows a snippet of each page's text, where the formulas are still TeX
+// source ("\(\partial y / \partial \mathbf w\)"). The snippet text gets the TeX turned into
+// plain symbols ("∂y / ∂w") before it is shown.
+(() => {
+  "use strict";
+
+  const SYMBOLS = {
+    partial: "∂", odot: "⊙", cdot: "·", times: "×", le: "≤", leq: "≤", ge: "≥", geq: "≥",
+    in: "∈", approx: "≈", to: "→", infty: "∞", nabla: "∇", sum: "Σ", ldots: "…", cdots: "⋯",
+    dots: "…", "|": "‖", top: "ᵀ", alpha: "α", beta: "β", gamma: "γ", Gamma: "Γ", delta: "δ",
+    Delta: "Δ", epsilon: "ε", varepsilon: "ε", eta: "η", theta: "θ", lambda: "λ", mu: "μ",
+    sigma: "σ", Sigma: "Σ", tau: "τ", phi: "φ", psi: "ψ", omega: "ω", mathbb: "",
+  };
+
+  function plainTeX(tex) {
+    let s = tex.replace(/\^\{?\\top\}?/g, "ᵀ").replace(/\\mathbb\{R\}|\\mathbb R\b/g, "ℝ");
+    for (let i = 0; i < 3; i += 1) s = s.replace(/\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}/g, "$1/$2");
+    s = s.replace(/\\(?:left|right|big|Big|bigl|bigr|Bigl|Bigr)\b/g, "")
+      .replace(/\\[,;:! ]|\\q?quad\b|~/g, " ")
+      .replace(/\\([A-Za-z]+|\|)/g, (m, name) => SYMBOLS[name] ?? "")
+      .replace(/[{}]/g, "").replace(/\s*&\s*|\\\\/g, " ");
+    return s.replace(/\s+/g, " ").trim();
+  }
+
+  function plainMath(text) {
+    return text.replace(/\\\(([\s\S]*?)\\\)|\\\[([\s\S]*?)\\\]|\$\$([\s\S]*?)\$\$/g,
+      (m, a, b, c) => plainTeX(a ?? b ?? c));
+  }
+
+  function wrapSearch() {
+    if (typeof Search === "undefined" || !Search.htmlToText || Search.lmPlainMath) return;
+    const htmlToText = Search.htmlToText;
+    Search.htmlToText = (htmlString, anchor) => plainMath(htmlToText(htmlString, anchor));
+    Search.lmPlainMath = true;
+  }
+
+  wrapSearch();
+  document.addEventListener("DOMContentLoaded", wrapSearch);
+})();
