@@ -2,7 +2,7 @@
 and a laptop, and check what they would see.
 
 Usage: python tests/browser_check.py [HTML_DIR] [--screenshots DIR] [--chromium PATH]
-                                     [--allow-list FILE] [--widths 390,800,1280]
+                                     [--allow-list FILE] [--widths 390,800,1280] [--pages 02_,api]
 
 Serves HTML_DIR (default ``_build/html``) on 127.0.0.1 at a free port and opens ``index.html``
 and every page of ``_toc.yml`` with Playwright driving the system Chromium at 390x844, 800x900
@@ -20,7 +20,9 @@ from the locally served MathJax). Per page and width it counts:
 - code: code cells and outputs that need sideways scrolling at 1280 px;
 - alt: figures whose alt text is empty or a file path;
 - err: console errors and uncaught exceptions; ext: requests to other hosts;
-- math that MathJax did not typeset, raw TeX delimiters, images that did not load, HTTP errors.
+- math that MathJax did not typeset, raw TeX delimiters, images that did not load, HTTP errors,
+  more than one search box on screen.
+At 1280 px it also searches the book: results with snippets, formulas in them as plain symbols.
 
 Code overflow and alt text are the notebooks' content: the items the notebooks still have to fix
 are listed in the allow-list (``tests/browser_allowlist.yml``) and only those are tolerated.
