@@ -143,6 +143,18 @@ def test_a_non_finite_residual_at_a_trial_point_rejects_it(value):
     assert np.all(np.diff(res.sse) <= 0)
 
 
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_a_non_finite_residual_is_rejected_even_where_the_normal_equations_are_finite(value):
+    def residual(x):
+        return np.array([value if x[0] > 0.5 else x[0] - 1.0])
+
+    def normal(x):  # finite everywhere: only the residual tells that the trial point is bad
+        return np.array([[1.0]]), np.array([min(x[0], 0.5) - 1.0]), 0.0
+
+    res = lmnotes.levenberg_marquardt(residual, None, [0.0], normal_equations=normal, mu=1e-3, epochs=6, min_grad=0.0)
+    assert 0.0 < res.w[0] <= 0.5 and np.all(np.isfinite(res.sse))
+
+
 # ----- validation: ties and consecutive failures ------------------------------------------------
 def scripted_validation(values):
     """A validation residual whose squared norm is ``values[k]`` at its k-th call (once per epoch)."""
