@@ -128,9 +128,9 @@ def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     """
     acts = forward_trace(net, w, X)
     sens = sensitivities(net, w, acts)
-    J = _assemble(net, sens, acts)
     # Each block of J is S_l ⊗ A_{l-1}: finite if max|S_l| · max|A_{l-1}| is, which costs no pass over J.
     with np.errstate(over="ignore", invalid="ignore"):
+        J = _assemble(net, sens, acts)
         bounded = all(np.isfinite(np.max(np.abs(S)) * np.max(np.abs(A))) for S, A in zip(sens, acts[:-1]))
     return J if bounded else check_representable(J, "The Jacobian")
 
