@@ -43,7 +43,7 @@ def times_slope(x: np.ndarray, slope: np.ndarray, out: np.ndarray | None = None)
         The product, of the broadcast shape.
     """
     prod = np.multiply(x, slope, out=out)
-    if np.isnan(prod).any():  # only after an overflow: the fast path pays one pass
+    if np.isnan(np.max(prod)):  # only after an overflow: the fast path pays one reduction
         np.copyto(prod, 0.0, where=slope == 0.0)
     return prod
 
@@ -126,7 +126,13 @@ def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     ValueError
         If the result overflows float64 (see :func:`check_representable`).
     """
-    return check_representable(jacobian_and_outputs(net, w, X)[0], "The Jacobian")
+    acts = forward_trace(net, w, X)
+    sens = sensitivities(net, w, acts)
+    # Each block of J is S_l ⊗ A_{l-1}: finite if max|S_l| · max|A_{l-1}| is, which costs no pass over J.
+    with np.errstate(over="ignore", invalid="ignore"):
+        J = _assemble(net, sens, acts)
+        bounded = all(np.isfinite(np.max(np.abs(S)) * np.max(np.abs(A))) for S, A in zip(sens, acts[:-1]))
+    return J if bounded else check_representable(J, "The Jacobian")
 
 
 def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -146,7 +152,11 @@ def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np
         The network outputs.
     """
     acts = forward_trace(net, w, X)
-    sens = sensitivities(net, w, acts)
+    return _assemble(net, sensitivities(net, w, acts), acts), acts[-1]
+
+
+def _assemble(net: Network, sens: list[np.ndarray], acts: list[np.ndarray]) -> np.ndarray:
+    """The Jacobian (N*K, n_params) from the sensitivities and the forward trace."""
     n_samples, n_out = acts[-1].shape
     J = np.empty((n_samples, n_out, net.n_params))
     for (start, mid, stop), S, A_prev in zip(net._offsets, sens, acts[:-1]):
@@ -154,7 +164,7 @@ def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np
         block = J[:, :, start:mid].reshape(n_samples, n_out, n_here, n_prev)
         np.multiply(S[:, :, :, None], A_prev[:, None, None, :], out=block)
         J[:, :, mid:stop] = S
-    return J.reshape(n_samples * n_out, net.n_params), acts[-1]
+    return J.reshape(n_samples * n_out, net.n_params)
 
 
 def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:

@@ -122,15 +122,24 @@ def _times(stack: np.ndarray, M: np.ndarray) -> np.ndarray:
 
 
 def _r_products(
-    net: Network, w: np.ndarray, acts: list[np.ndarray], back: Parts, V: np.ndarray, out: np.ndarray | None = None
+    net: Network,
+    w: np.ndarray,
+    acts: list[np.ndarray],
+    back: Parts,
+    V: np.ndarray,
+    out: np.ndarray | None = None,
+    exact_zeros: bool = False,
 ) -> np.ndarray:
     """``V H`` for directions ``V`` of shape (Q, P) by the R-operator; row ``q`` is ``H v_q``. Shape (Q, P).
 
     Per-direction arrays have shape (Q, N, n_l). Layers whose block of ``V`` is zero are skipped,
-    and so is every term that is zero because of them (``None`` stands for a zero array). Every
-    product with ``f'`` or ``f''`` is exactly zero for a saturated unit (:func:`times_slope`).
-    Written into ``out`` if given. Call it under ``np.errstate(over="ignore", invalid="ignore")``.
+    and so is every term that is zero because of them (``None`` stands for a zero array). With
+    ``exact_zeros``, every product with ``f'`` or ``f''`` is exactly zero for a saturated unit
+    (:func:`times_slope`), even where the other factor overflowed: the callers first try without
+    (faster) and repeat with it only if the result is not finite. Written into ``out`` if given.
+    Call it under ``np.errstate(over="ignore", invalid="ignore")``.
     """
+    times = times_slope if exact_zeros else np.multiply
     layers = net.layer_views(w)
     n_dirs = V.shape[0]
     dirs = [
@@ -154,7 +163,7 @@ def _r_products(
             carried = _times(RA[-1], layers[l - 1][0].T)
             rz = carried if rz is None else rz + carried
         RZ.append(rz)
-        RA.append(None if rz is None else times_slope(rz, net.transfers[l - 1].d1(acts[l])))
+        RA.append(None if rz is None else times(rz, net.transfers[l - 1].d1(acts[l])))
 
     # Backward, from R{∂E/∂A_L} = R{Y}:  R{Δ_l} = f'' ⊙ R{Z_l} ⊙ G_l + f' ⊙ R{G_l},
     # R{G_{l-1}} = R{Δ_l} W_l + Δ_l V_l,  R{∂E/∂W_l} = R{Δ_l}ᵀ A_{l-1} + Δ_lᵀ R{A_{l-1}},
@@ -163,9 +172,9 @@ def _r_products(
     parts = []
     for l in range(net.n_layers, 0, -1):
         transfer, (G, delta) = net.transfers[l - 1], back[l - 1]
-        r_delta = times_slope(RG, transfer.d1(acts[l]))
+        r_delta = times(RG, transfer.d1(acts[l]))
         if not transfer.linear and RZ[l - 1] is not None:
-            r_delta += times_slope(G, times_slope(RZ[l - 1], transfer.d2(acts[l])))
+            r_delta += times(G, times(RZ[l - 1], transfer.d2(acts[l])))
         dW = r_delta.transpose(0, 2, 1) @ acts[l - 1]
         if RA[l - 1] is not None:
             dW += delta.T @ RA[l - 1]
@@ -213,6 +222,8 @@ def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         back = _backward(net, w, acts, T)
         Hv = _r_products(net, w, acts, back, v[None, :])[0]
+        if not np.all(np.isfinite(Hv)):
+            Hv = _r_products(net, w, acts, back, v[None, :], exact_zeros=True)[0]
     return check_representable(Hv, "The Hessian-vector product")
 
 
@@ -266,7 +277,9 @@ def loss_hessian(net: Network, w: object, X: object, T: object) -> np.ndarray:
                 end = min(start + chunk, stop)
                 V = np.zeros((end - start, net.n_params))
                 V[np.arange(end - start), np.arange(start, end)] = 1.0  # rows start..end-1 of the identity
-                _r_products(net, w, acts, back, V, out=H[start:end])
+                rows = _r_products(net, w, acts, back, V, out=H[start:end])
+                if not np.all(np.isfinite(rows)):
+                    _r_products(net, w, acts, back, V, out=rows, exact_zeros=True)
         finite = _symmetrise(H)
     if not finite:
         raise overflow_error("The loss Hessian")

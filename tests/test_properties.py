@@ -289,24 +289,19 @@ def remove_unit(net: Network, w: np.ndarray, layer: int, unit: int, a_unit: floa
     return small, reduce(w), M
 
 
-@st.composite
-def saturated_problems(draw):
-    """A network, one hidden unit driven far into saturation by huge weights (1e155 to 1e200), huge
-    outgoing weights of that unit too, ordinary data; and the equivalent network without the unit."""
-    depth = draw(st.integers(2, 4))
-    sizes = [draw(st.integers(1, 3))] + [draw(st.integers(2, 4)) for _ in range(depth - 1)] + [draw(st.integers(1, 2))]
-    hidden = draw(st.sampled_from(["tansig", "logsig"]))
-    net = Network(sizes, hidden, draw(st.sampled_from(TRANSFERS)))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    layer = draw(st.integers(1, depth - 1))
-    big_in, big_out = 10.0 ** draw(st.integers(155, 200)), 10.0 ** draw(st.integers(0, 200))
-    sign = draw(st.sampled_from([-1.0, 1.0]))
-    w = net.init_weights(seed=int(rng.integers(1000)))
-    layers = net.unpack(w)
+def saturated_problem(sizes, hidden, output, seed, layer, big_in, big_out, sign, big_next=1.0):
+    """Unit 0 of hidden ``layer`` driven far into saturation (incoming weights ``big_in``, bias
+    ``sign · 1e300``), its outgoing weights scaled to ``big_out`` and the weights of the layer after
+    by ``big_next``; ordinary data; and the equivalent network without the unit."""
+    net = Network(sizes, hidden, output)
+    rng = np.random.default_rng(seed)
+    layers = net.unpack(net.init_weights(seed=seed % 1000))
     W, b = layers[layer - 1]
     W[0] = big_in * rng.uniform(-1.0, 1.0, size=W.shape[1])
     b[0] = sign * 1e300  # beyond any |W[0] · a| (<= 4 * 1e200 * 4): the unit is saturated for every sample
     layers[layer][0][:, 0] = big_out * rng.uniform(-1.0, 1.0, size=layers[layer][0].shape[0])
+    if layer + 1 < net.n_layers:
+        layers[layer + 1] = (big_next * layers[layer + 1][0], layers[layer + 1][1])
     w = net.pack(layers)
     n = int(rng.integers(1, 4))
     X = rng.uniform(-4.0, 4.0, size=(n, sizes[0]))
@@ -314,6 +309,24 @@ def saturated_problems(draw):
     a_unit = float(net.transfers[layer - 1].f(np.array(sign * 1e300)))
     small, w_small, M = remove_unit(net, w, layer, 0, a_unit)
     return net, w, X, T, small, w_small, M
+
+
+@st.composite
+def saturated_problems(draw):
+    """Random networks with one hidden unit saturated by weights of 1e155 to 1e200 (see saturated_problem)."""
+    depth = draw(st.integers(2, 4))
+    sizes = [draw(st.integers(1, 3))] + [draw(st.integers(2, 4)) for _ in range(depth - 1)] + [draw(st.integers(1, 2))]
+    return saturated_problem(
+        sizes,
+        draw(st.sampled_from(["tansig", "logsig"])),
+        draw(st.sampled_from(TRANSFERS)),
+        draw(st.integers(0, 2**32 - 1)),
+        draw(st.integers(1, depth - 1)),
+        10.0 ** draw(st.integers(155, 200)),
+        10.0 ** draw(st.integers(0, 200)),
+        draw(st.sampled_from([-1.0, 1.0])),
+        10.0 ** draw(st.integers(0, 200)),
+    )
 
 
 def assert_close(a, b):
@@ -327,6 +340,25 @@ def test_huge_weights_saturated_units_contribute_exact_zeros(problem):
     and ``inf · f'(z) = inf · 0`` used to give NaN. Each function now equals the same function of
     the network without that unit (folded into the next biases), or, where the exact result
     itself is beyond float64, raises ``ValueError``."""
+    assert_equals_the_network_without_the_unit(problem)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "hidden", "output", "sign", "big_out", "big_next", "overflows"),
+    [
+        ([2, 3, 1], "tansig", "purelin", 1.0, 1e200, 1.0, "Q = W_1 ⊗ W_1 and the backward pass's G_1 = e W_2"),
+        ([2, 3, 3, 1], "logsig", "purelin", -1.0, 1e200, 1e200, "W_1 ⊗ W_2 and the sensitivities S_2 W_2"),
+        ([2, 3, 3, 2], "tansig", "tansig", 1.0, 1.0, 1.0, "Q = W_1 ⊗ W_1 only"),
+    ],
+)
+def test_chosen_saturated_units_contribute_exact_zeros(sizes, hidden, output, sign, big_out, big_next, overflows):
+    """The cases of the property above chosen so that each overflow named is sure to happen."""
+    assert_equals_the_network_without_the_unit(
+        saturated_problem(sizes, hidden, output, 7, 1, 1e160, big_out, sign, big_next)
+    )
+
+
+def assert_equals_the_network_without_the_unit(problem):
     net, w, X, T, small, w_small, M = problem
     rng = np.random.default_rng(0)
     v = rng.normal(size=net.n_params)
@@ -581,3 +613,16 @@ def test_huge_sensitivity_of_a_saturated_deep_unit_contributes_exact_zeros(hidde
         H = net.input_hessian(w, X)
     assert_close(H, small.input_hessian(w_small, X))
     assert np.max(np.abs(H)) > 1e150  # the active unit's 1e100 ** 2 is there
+
+
+@pytest.mark.parametrize("method", ["jacobian", "gauss_newton"])
+def test_a_jacobian_beyond_float64_is_refused(method):
+    """A sensitivity of 1e200 times an input of 1e200: ∂y/∂W_1 = 1e400, while y itself is 1e100."""
+    net = Network([1, 1, 1], "tansig", "purelin")
+    w, X, T = np.array([1e-300, 0.0, 1e200, 0.0]), np.array([[1e200]]), np.zeros((1, 1))
+    assert np.all(np.isfinite(net.forward(w, X)))
+    call = {"jacobian": lambda: net.jacobian(w, X), "gauss_newton": lambda: lmnotes.gauss_newton(net, w, X, T)}[method]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="beyond the range of float64"):
+            call()
