@@ -7,6 +7,7 @@ KeyboardInterrupt anywhere in a run (it returns the result up to the last comple
 """
 
 import math
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -232,6 +233,15 @@ def test_train_lm_refuses_normal_equations_that_overflow_at_w0(monkeypatch):
 
 
 # ----- KeyboardInterrupt: the result up to the last completed epoch ---------------------------
+@contextmanager
+def returned():
+    """Fail the test, rather than end the whole test session, if a KeyboardInterrupt escapes."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        pytest.fail("the KeyboardInterrupt escaped instead of returning the result so far")
+
+
 def interrupting(f, at: int):
     """``f`` that raises KeyboardInterrupt at its ``at``-th call (1-based)."""
     calls = []
@@ -268,7 +278,7 @@ def test_an_interrupt_anywhere_returns_the_run_so_far(where, at):
         return callback(e, x, s, m)
 
     derivative = {"normal_equations": funcs["normal_equations"]} if where == "normal_equations" else {}
-    with pytest.warns(UserWarning, match=r"interrupted .*res\.stop == 'interrupted' and break"):
+    with returned(), pytest.warns(UserWarning, match=r"interrupted .*res\.stop == 'interrupted' and break"):
         res = lmnotes.levenberg_marquardt(
             funcs["residual"], None if derivative else funcs["jacobian"], [-1.2, 1.0], callback=recording,
             epochs=50, **derivative,
@@ -292,7 +302,7 @@ def test_an_interrupt_returns_the_best_validation_epoch():
     r, J = slow_problem()
     val, _ = scripted_validation([25.0, 9.0, 16.0, 16.0, 16.0])
     seen = []
-    with pytest.warns(UserWarning, match="interrupted"):
+    with returned(), pytest.warns(UserWarning, match="interrupted"):
         res = lmnotes.levenberg_marquardt(
             r, J, [-1.2, 1.0], val_residual=interrupting(val, 4), max_fail=6, epochs=30,
             callback=lambda e, x, s, m: seen.append(x),
@@ -301,6 +311,20 @@ def test_an_interrupt_returns_the_best_validation_epoch():
     assert res.stop == "interrupted" and res.epochs == 2 and res.best_epoch == 1
     np.testing.assert_array_equal(res.val_sse, [25.0, 9.0, 16.0])
     np.testing.assert_array_equal(res.w, seen[1])
+
+
+def test_an_interrupt_without_a_finite_validation_error_returns_the_last_completed_epoch():
+    r, J = slow_problem()
+    seen = []
+    with returned(), pytest.warns(UserWarning, match="interrupted"):
+        res = lmnotes.levenberg_marquardt(
+            r, J, [-1.2, 1.0], val_residual=interrupting(lambda x: np.array([np.nan]), 4), max_fail=6, epochs=30,
+            callback=lambda e, x, s, m: seen.append(x),
+        )
+    # epoch 3's step was accepted, its validation interrupted: the parameters are those of epoch 2
+    assert res.stop == "interrupted" and res.epochs == 2 and res.best_epoch == 2
+    np.testing.assert_array_equal(res.w, seen[2])
+    assert res.message.endswith(NO_FINITE_VALIDATION)
 
 
 def test_train_lm_interrupted_keeps_its_test_errors(monkeypatch):
@@ -319,7 +343,7 @@ def test_train_lm_interrupted_keeps_its_test_errors(monkeypatch):
         return forward_trace(net, w, inputs)
 
     monkeypatch.setattr(lmnotes.lm, "forward_trace", interrupted_on_the_test_data)
-    with pytest.warns(UserWarning, match="after epoch 3"):
+    with returned(), pytest.warns(UserWarning, match="after epoch 3"):
         res = lmnotes.train_lm(net, X, T, epochs=6, X_test=X_test, T_test=T_test, show=2)
     assert_same_run(res, full)
     assert res.epochs == 3
@@ -329,7 +353,7 @@ def test_train_lm_interrupted_keeps_its_test_errors(monkeypatch):
 
 def test_show_reports_an_interrupt(capsys):
     X, T = lmnotes.problems.sine(20)
-    with pytest.warns(UserWarning, match="interrupted"):
+    with returned(), pytest.warns(UserWarning, match="interrupted"):
         lmnotes.train_lm(Network([1, 3, 1]), X, T, show=5, callback=interrupting(lambda *a: None, 3))
     lines = capsys.readouterr().out.splitlines()
     assert lines == [lines[0], "Stopped: interrupted"] and lines[0].startswith("Epoch 0/1000")
@@ -340,7 +364,7 @@ def test_a_loop_over_seeds_stops_on_an_interrupted_run():
     net = Network([1, 3, 1])
     results = []
     stop_at_seed_1 = {1: interrupting(lambda *a: None, 2)}
-    with pytest.warns(UserWarning, match="interrupted"):
+    with returned(), pytest.warns(UserWarning, match="interrupted"):
         for seed in range(4):  # the documented pattern
             res = lmnotes.train_lm(net, X, T, net.init_weights(seed), epochs=3, callback=stop_at_seed_1.get(seed))
             results.append(res)
