@@ -40,8 +40,15 @@ if TYPE_CHECKING:
 #: Smallest μ; after a success μ is never decreased below this (as in trainlm).
 MU_MIN = 1e-20
 
-#: Stop reasons, in the order in which they are tested at the start of every epoch.
-STOP_REASONS = ("goal", "epochs", "min_grad", "mu_max", "ftol", "xtol", "validation", "callback")
+#: Smallest ``mu_inc``. With ``mu_inc >= MU_INC_MIN`` an epoch tries at most
+#: ``1 + log(mu_max/μ)/log(mu_inc)`` values of μ (:func:`max_trials`), about 3000 from trainlm's
+#: ``mu = 1e-3`` to ``mu_max = 1e10``, so every valid set of options ends after a bounded number
+#: of trials. (``mu_inc = 1 + 1e-12`` would need 3·10¹³ trials for that climb.)
+MU_INC_MIN = 1.01
+
+#: Stop reasons: the first eight are tested, in this order, at the start of every epoch;
+#: ``"interrupted"`` is a KeyboardInterrupt (the result so far, see :func:`levenberg_marquardt`).
+STOP_REASONS = ("goal", "epochs", "min_grad", "mu_max", "ftol", "xtol", "validation", "callback", "interrupted")
 
 #: What each stop reason means, the start of ``LMResult.message``.
 STOP_MESSAGES = {
@@ -53,7 +60,14 @@ STOP_MESSAGES = {
     "xtol": "the relative step is at most xtol",
     "validation": "the validation error did not improve for max_fail epochs in a row",
     "callback": "the callback asked to stop",
+    "interrupted": "interrupted (KeyboardInterrupt): the result up to the last completed epoch",
 }
+
+#: Added to the message when validation data were given but no epoch had a finite validation error.
+NO_FINITE_VALIDATION = (
+    "; no epoch had a finite validation error, so the parameters are those of the last epoch, not of "
+    "the best validation epoch"
+)
 
 #: Added to the message when no step from x0 was accepted and the smallest one went uphill.
 UPHILL_HINT = (
@@ -81,7 +95,8 @@ class LMResult:
     Attributes
     ----------
     w : ndarray, shape (P,)
-        Final parameters (with validation data: the parameters of the best validation epoch).
+        Final parameters. With validation data, those of the epoch with the lowest finite
+        validation error (if no epoch had one, those of the last epoch, and ``message`` says so).
         Always finite.
     sse : ndarray, shape (epochs + 1,)
         ``‖r‖²`` (for a network, the sum of squared errors) after each epoch; ``sse[0]`` is at
@@ -91,11 +106,12 @@ class LMResult:
     gradient : ndarray, shape (epochs + 1,)
         ``‖g‖ = ‖J_rᵀ r‖``, the norm of the gradient of ``½‖r‖²``, after each epoch.
     val_sse : ndarray of shape (epochs + 1,), or None
-        Validation sum of squared errors after each epoch, if validation data were given.
+        Validation sum of squared errors after each epoch, if validation data were given;
+        ``inf`` where the validation residuals (or their sum of squares) are not finite.
     epochs : int
         Number of epochs run (successful or not).
     stop : str
-        Why it stopped: one of :data:`STOP_REASONS`.
+        Why it stopped: one of :data:`STOP_REASONS` (``"interrupted"``: a KeyboardInterrupt).
     n_fev : int
         Number of residual evaluations (those of ``jacobian="fd"`` included).
     n_jev : int
@@ -105,7 +121,8 @@ class LMResult:
     best_epoch : int
         Epoch whose parameters are returned (the last one without validation data).
     message : str
-        The stop reason in words, with a hint when the Jacobian's sign looks wrong.
+        The stop reason in words, with a hint when the Jacobian's sign looks wrong, and a note
+        when validation data were given but no epoch had a finite validation error.
     jac : ndarray of shape (M, P), or None
         ``J_r`` at the returned parameters; ``None`` on the ``normal_equations`` path (and for
         networks), which never forms it.
@@ -186,7 +203,12 @@ def _check_options(
     mu_dec = check_real(mu_dec, "mu_dec", 0.0, open_low=True)
     if mu_dec >= 1.0:
         raise ValueError(f"mu_dec must be in (0, 1) so that a success decreases mu; got {mu_dec!r}")
-    mu_inc = check_real(mu_inc, "mu_inc", 1.0, open_low=True)
+    mu_inc = check_real(mu_inc, "mu_inc", 0.0, open_low=True)
+    if mu_inc < MU_INC_MIN:
+        raise ValueError(
+            f"mu_inc must be at least {MU_INC_MIN} (each rejected step multiplies mu by it: a smaller factor "
+            f"takes too many trials to reach mu_max); got {mu_inc!r}"
+        )
     mu_max = check_real(mu_max, "mu_max", 0.0, open_low=True)
     if mu > mu_max:
         raise ValueError(f"mu must not exceed mu_max; got mu={mu!r} > mu_max={mu_max!r}")
@@ -314,7 +336,17 @@ def _normal_from_callable(normal_equations: Normal, n_params: int) -> NormalAt:
     """Wrap ``normal_equations(x) -> (A, g, sse)`` as ``(x, r) -> (A, g, None)`` with shape checks."""
 
     def normal(x: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
-        A, g, _ = normal_equations(x)
+        returned = normal_equations(x)
+        if not isinstance(returned, (tuple, list)) or len(returned) != 3:
+            got = f"{len(returned)} items" if isinstance(returned, (tuple, list)) else repr(type(returned).__name__)
+            raise ValueError(
+                f"normal_equations(x) must return a tuple (A, g, sse) of A = J_rᵀJ_r ({n_params}, {n_params}), "
+                f"g = J_rᵀr ({n_params},) and the sum of squares (a float); got {got}"
+            )
+        A, g, sse = returned
+        if np.ndim(sse) != 0:
+            raise ValueError(f"normal_equations(x)[2] must be the sum of squares, a real number; got {sse!r}")
+        as_float_array(sse, "normal_equations(x)[2]")
         A = as_float_array(A, "normal_equations(x)[0]")
         g = as_float_array(g, "normal_equations(x)[1]")
         if A.shape != (n_params, n_params) or g.shape != (n_params,):
@@ -409,7 +441,17 @@ def levenberg_marquardt(
     a finite error, MINPACK's relative tests (``ftol``, ``xtol``) may end the run, at the new
     point if the trial was accepted. A trial whose residual (or, at the new point, ``A`` or
     ``g``) is NaN or infinite is rejected like one that does not lower the error, as is a step
-    whose Cholesky factorisation fails; so the returned parameters are always finite.
+    whose Cholesky factorisation fails; so the returned parameters are always finite. An epoch
+    tries at most ``1 + log(mu_max/μ)/log(mu_inc)`` values of μ (:func:`max_trials`), so the
+    run ends after a bounded number of residual evaluations whatever the options.
+
+    A KeyboardInterrupt (Ctrl-C, or the Jupyter stop button) during the residual, the Jacobian,
+    the normal equations or the callback ends the run as MATLAB's Stop button does: it returns
+    the result up to the last completed epoch (its parameters, or those of the best validation
+    epoch, and the full history) with ``stop="interrupted"``, and warns. The caller's code then
+    goes on (the next seed of a loop, say); to stop that too, test ``res.stop == "interrupted"``
+    and ``break``. An interrupt before the first epoch is recorded (while ``x0`` is evaluated)
+    propagates, as there is nothing to return yet.
 
     Parameters
     ----------
@@ -434,7 +476,7 @@ def levenberg_marquardt(
         Stop when the mean square ``‖r‖²/M`` is ``<= goal`` (trainlm's goal on the MSE).
     mu, mu_dec, mu_inc, mu_max : float
         Initial μ (> 0), its decrease factor after a success (in (0, 1)), its increase factor
-        after a failure (> 1), and the μ above which training stops.
+        after a failure (``>= 1.01``, :data:`MU_INC_MIN`), and the μ above which training stops.
     min_grad : float, default 1e-7
         Stop when ``‖g‖ < min_grad``.
     ftol : float, default 1.49012e-8
@@ -445,23 +487,33 @@ def levenberg_marquardt(
         ``‖Δ‖ <= xtol·(xtol + ‖x‖)`` (√ε as in MINPACK). ``0`` switches it off.
     max_fail : int, default 6
         With ``val_residual``: stop after this many epochs in a row without a new lowest
-        validation error.
+        validation error (a tie, and a NaN or infinite validation error, count as failures).
     val_residual : callable, optional
         ``val_residual(x, *args)`` returns the validation residuals, shape ``(M_val,)``. The
-        returned parameters are then those of the epoch with the lowest validation error.
+        returned parameters are then those of the epoch with the lowest finite validation
+        error; if no epoch had one, those of the last epoch, and ``message`` says so.
     scaling : None or "marquardt"
         Damp with ``μI`` (Levenberg, trainlm) or ``μ diag(J_rᵀJ_r)`` (Marquardt).
     show : int, optional
         Print a progress line every ``show`` epochs and when stopping.
     callback : callable, optional
-        ``callback(epoch, x, sse, mu)`` is called at the start of every epoch; returning
-        ``True`` stops the run (reason ``"callback"``).
+        ``callback(epoch, x, sse, mu)`` is called at the start of every epoch with a copy of
+        ``x``; it returns ``None`` or ``False`` to go on, ``True`` to stop (reason
+        ``"callback"``); any other value is a ``ValueError``.
 
     Returns
     -------
     LMResult
         With ``message``, ``jac`` (``J_r`` at the solution, ``None`` with ``normal_equations``),
         and the statistics ``cov`` and ``stderr`` of the fit.
+
+    Raises
+    ------
+    ValueError
+        For a bad argument, a residual, Jacobian or normal equations of the wrong shape or type,
+        a residual at ``x0`` that is not finite or whose sum of squares overflows float64 (scale
+        the data or start from smaller parameters), and a callback that returns anything but
+        ``None`` or a bool.
     """
     x = as_float_array(x0, "x0").copy()
     if x.ndim != 1 or x.size == 0:
@@ -493,7 +545,12 @@ def levenberg_marquardt(
     r = residual_at(x, None)
     check_finite(r, "residual(x0)")
     n_errors = r.size
-    sse = float(r @ r)
+    sse = _sum_of_squares(r)
+    if not np.isfinite(sse):
+        raise ValueError(
+            f"residual(x0) has a sum of squares beyond float64 (largest |r| = {np.max(np.abs(r)):.3g}): scale the "
+            "data (for a network, train_lm's normalize='minmax') or start from smaller parameters x0"
+        )
     normal = _normal_at(jacobian, normal_equations, args, lambda p: residual_at(p, n_errors), x.size)
     val_residual = _with_args(val_residual, args)
     A, g, J = normal(x, r)
@@ -503,71 +560,88 @@ def levenberg_marquardt(
 
     def val_sse_at(point: np.ndarray) -> float:
         v = as_float_array(val_residual(point), "val_residual(x)")
-        return float(v @ v) if np.all(np.isfinite(v)) else np.inf
+        return _sum_of_squares(v) if np.all(np.isfinite(v)) else np.inf
 
-    sse_hist, mu_hist, grad_hist, val_hist = [], [], [], []
-    best = (x, A, J)
-    best_val, best_epoch, val_fail = np.inf, 0, 0
+    # One row (sse, mu, ‖g‖, validation sse) per completed epoch, appended in one step, and the
+    # point of the last completed epoch: what a KeyboardInterrupt returns.
+    history: list[tuple[float, float, float, float | None]] = []
+    recorded = None
+    best, best_val, best_epoch, val_fail = None, np.inf, 0, 0  # best finite validation epoch
     tolerance_met, accepted_any, last_ratio = None, False, np.nan
     epoch = 0
-    while True:
-        grad_norm = float(np.linalg.norm(g))
-        sse_hist.append(sse)
-        mu_hist.append(mu)
-        grad_hist.append(grad_norm)
-        if val_residual is not None:
-            v = val_sse_at(x)
-            val_hist.append(v)
-            if v < best_val:
-                best, best_val, best_epoch, val_fail = (x, A, J), v, epoch, 0
-            else:
-                val_fail += 1
-        user_stop = bool(callback(epoch, x.copy(), sse, mu)) if callback is not None else False
-        stop = _stop_reason(
-            sse / n_errors <= goal,
-            epoch >= epochs,
-            grad_norm < min_grad,
-            mu > mu_max,
-            tolerance_met == "ftol",
-            tolerance_met == "xtol",
-            val_residual is not None and val_fail >= max_fail,
-            user_stop,
-        )
-        if show is not None and (epoch % show == 0 or stop is not None):
-            line = f"Epoch {epoch}/{epochs}, MSE {sse / n_errors:.3e}/{goal:.3g}, "
-            print(line + f"Gradient {grad_norm:.3e}/{min_grad:.3g}, mu {mu:.1e}")
+    try:
+        while True:
+            grad_norm = float(np.linalg.norm(g))
+            v = val_sse_at(x) if val_residual is not None else None
+            history.append((sse, mu, grad_norm, v))
+            recorded = (epoch, x, A, J)
+            if v is not None:
+                if v < best_val:  # a NaN or infinite validation error (v = inf) is a failure
+                    best, best_val, best_epoch, val_fail = (x, A, J), v, epoch, 0
+                else:
+                    val_fail += 1
+            user_stop = _stop_requested(callback(epoch, x.copy(), sse, mu)) if callback is not None else False
+            stop = _stop_reason(
+                sse / n_errors <= goal,
+                epoch >= epochs,
+                grad_norm < min_grad,
+                mu > mu_max,
+                tolerance_met == "ftol",
+                tolerance_met == "xtol",
+                val_residual is not None and val_fail >= max_fail,
+                user_stop,
+            )
+            if show is not None and (epoch % show == 0 or stop is not None):
+                line = f"Epoch {epoch}/{epochs}, MSE {sse / n_errors:.3e}/{goal:.3g}, "
+                print(line + f"Gradient {grad_norm:.3e}/{min_grad:.3g}, mu {mu:.1e}")
             if stop is not None:
-                print(f"Stopped: {stop}")
-        if stop is not None:
-            break
+                break
 
-        d = damping_diagonal(A, scaling)
-        while mu <= mu_max:
-            step = damped_step(A, g, mu, d)
-            if step is not None:
-                x_new = x + step
-                r_new = residual_at(x_new, n_errors)
-                sse_new = float(r_new @ r_new)
-                tolerance_met, last_ratio = _converged(sse, sse_new, step, x, A, g, mu, d, ftol, xtol)
-                if np.isfinite(sse_new) and sse_new < sse:
-                    A_new, g_new, J_new = normal(x_new, r_new)
-                    n_jev += 1
-                    if np.all(np.isfinite(A_new)) and np.all(np.isfinite(g_new)):
-                        x, r, sse, A, g, J = x_new, r_new, sse_new, A_new, g_new, J_new
-                        mu = max(mu * mu_dec, MU_MIN)
-                        accepted_any = True
+            d = damping_diagonal(A, scaling)
+            while mu <= mu_max:
+                step = damped_step(A, g, mu, d)
+                if step is not None:
+                    x_new = x + step
+                    r_new = residual_at(x_new, n_errors)
+                    sse_new = _sum_of_squares(r_new)
+                    tolerance_met, last_ratio = _converged(sse, sse_new, step, x, A, g, mu, d, ftol, xtol)
+                    if np.isfinite(sse_new) and sse_new < sse:
+                        A_new, g_new, J_new = normal(x_new, r_new)
+                        n_jev += 1
+                        if np.all(np.isfinite(A_new)) and np.all(np.isfinite(g_new)):
+                            x, r, sse, A, g, J = x_new, r_new, sse_new, A_new, g_new, J_new
+                            mu = max(mu * mu_dec, MU_MIN)
+                            accepted_any = True
+                            break
+                    if tolerance_met is not None:
                         break
-                if tolerance_met is not None:
-                    break
-            mu *= mu_inc
-        epoch += 1
+                mu *= mu_inc
+            epoch += 1
+    except KeyboardInterrupt:
+        if recorded is None:  # interrupted before the first epoch was recorded: no result yet
+            raise
+        stop = "interrupted"
+        del history[recorded[0] + 1 :]  # a row appended just before the interrupt, without its point
+        warnings.warn(
+            f"interrupted (KeyboardInterrupt) after epoch {recorded[0]}: returning the result so far with "
+            "stop='interrupted'. The code after this call goes on running; to stop it too (a loop over seeds, "
+            "say), test res.stop == 'interrupted' and break",
+            stacklevel=2,
+        )
+    if show is not None:
+        print(f"Stopped: {stop}")
 
-    if val_residual is None:
-        best, best_epoch = (x, A, J), epoch
-    best_x, best_A, best_J = best
+    epoch, *last = recorded
     message = STOP_MESSAGES[stop]
+    if val_residual is None:
+        best, best_epoch = last, epoch
+    elif best is None:  # no epoch had a finite validation error: the last epoch's parameters
+        best, best_epoch = last, epoch
+        message += NO_FINITE_VALIDATION
+    best_x, best_A, best_J = best
     if not accepted_any and stop in ("mu_max", "ftol", "xtol") and last_ratio < -0.5:
         message += UPHILL_HINT
+    sse_hist, mu_hist, grad_hist, val_hist = zip(*history)
     return LMResult(
         w=best_x.copy(),
         sse=np.array(sse_hist),
@@ -584,6 +658,35 @@ def levenberg_marquardt(
         jac=best_J,
         jtj=best_A,
     )
+
+
+def _sum_of_squares(r: np.ndarray) -> float:
+    """``‖r‖²``; ``inf`` (without a RuntimeWarning) when it overflows float64."""
+    with np.errstate(over="ignore"):
+        return float(r @ r)
+
+
+def _stop_requested(value: object) -> bool:
+    """What the callback returned, as a bool: ``None`` and ``False`` go on, ``True`` stops."""
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(
+        f"callback must return None or False (go on) or True (stop); it returned {value!r} "
+        f"of type {type(value).__name__}"
+    )
+
+
+def max_trials(mu: float, mu_inc: float, mu_max: float) -> int:
+    """A bound on the μ trials of an epoch that starts at ``mu``: ``2 + ⌊log(mu_max/mu)/log(mu_inc)⌋``.
+
+    The trials use ``mu, mu·mu_inc, mu·mu_inc², …`` while ``<= mu_max``: ``1 + ⌊log(mu_max/mu)/
+    log(mu_inc)⌋`` of them in exact arithmetic, and one more at most when the rounded products fall
+    just below ``mu_max``. ``0`` when ``mu > mu_max``. With ``mu_inc >= MU_INC_MIN`` and trainlm's
+    defaults (``mu = 1e-3``, ``mu_max = 1e10``) the bound is 3010; from ``mu = 1e-20`` it is 6944.
+    """
+    if mu > mu_max:
+        return 0
+    return 2 + int(np.floor(np.log(mu_max / mu) / np.log(mu_inc) + 1e-9))  # 1e-9: the logarithms' rounding
 
 
 def _stop_reason(*flags: bool) -> str | None:
@@ -608,7 +711,8 @@ class TrainedLM(TrainedNetwork, LMResult):
     flat_targets : bool
         True when ``T`` was 1-D; ``predict`` then returns 1-D outputs.
     test_sse : ndarray of shape (epochs + 1,), or None
-        Sum of squared test errors after each epoch, if test data were given.
+        Sum of squared test errors after each epoch, if test data were given (``inf`` where
+        the outputs or the sum overflow float64).
     n_val_errors, n_test_errors : int
         ``N_val·K`` and ``N_test·K`` (0 without those data).
     """
@@ -699,7 +803,8 @@ def train_lm(
     mu_dec : float, default 0.1
         After a step that lowers the error, ``μ ← μ·mu_dec`` (never below 1e-20).
     mu_inc : float, default 10
-        After a step that does not, ``μ ← μ·mu_inc`` and the step is tried again.
+        After a step that does not, ``μ ← μ·mu_inc`` and the step is tried again (at least
+        1.01, so that an epoch tries a bounded number of steps).
     mu_max : float, default 1e10
         Training stops when μ exceeds this.
     min_grad : float, default 1e-7
@@ -709,15 +814,18 @@ def train_lm(
     X_val : array_like of shape (N_val, D), optional
     T_val : array_like of shape (N_val, K), optional
         Validation data for early stopping (give both or neither). With them, the returned
-        weights are those of the epoch with the lowest validation error.
+        weights are those of the epoch with the lowest finite validation error; a NaN or
+        infinite validation error counts as a failed epoch, and if no epoch had a finite one
+        the weights of the last epoch are returned and ``message`` says so.
     scaling : None or "marquardt"
         The damping: ``"marquardt"`` damps with ``μ diag(JᵀJ)`` instead of ``μI``. (To rescale
         the data, use ``normalize``.)
     show : int, optional
         Print a progress line (epoch, MSE, gradient, μ) every ``show`` epochs and at the end.
     callback : callable, optional
-        ``callback(epoch, w, sse, mu)``, called at the start of every epoch; return ``True``
-        to stop (reason ``"callback"``).
+        ``callback(epoch, w, sse, mu)``, called at the start of every epoch with a copy of
+        the weights; return ``None`` or ``False`` to go on, ``True`` to stop (reason
+        ``"callback"``), nothing else.
     chunk : int, optional
         Samples per chunk in :func:`lmnotes.gauss_newton` (default: about 32 MiB of Jacobian).
     normalize : None, "minmax" or "std", keyword-only
@@ -735,6 +843,16 @@ def train_lm(
         (epochs + 1,), the number of ``epochs``, the ``stop`` reason, ``n_fev`` forward passes
         and ``n_jev`` Jacobian accumulations; ``res.mse``, ``res.val_mse``, ``res.test_mse``
         per epoch; ``res.predict(X)``, ``res.net``, ``res.layers``, ``res.save(path)``.
+        A KeyboardInterrupt (Ctrl-C, Jupyter's stop button) returns the result so far with
+        ``stop="interrupted"`` and a warning, as MATLAB's Stop button does; the code after the
+        call then goes on, so a loop over seeds should test ``res.stop == "interrupted"`` and
+        ``break`` (see :func:`levenberg_marquardt`).
+
+    Raises
+    ------
+    ValueError
+        For a bad argument, and when the outputs or the sum of squared errors at ``w0``
+        overflow float64: scale the data (``normalize="minmax"``) or start from smaller weights.
     """
     flat_targets = np.ndim(T) == 1
     X = net.check_inputs(X)
@@ -753,11 +871,16 @@ def train_lm(
         x_scaling, t_scaling = fit_normalizer(X, normalize), fit_normalizer(T, normalize)
 
     def network(w: np.ndarray, inputs: np.ndarray) -> np.ndarray:
-        """Outputs in the units of T: the scalings applied and undone around the layers."""
+        """Outputs in the units of T: the scalings applied and undone around the layers.
+
+        An overflow gives non-finite outputs without a warning: refused at ``w0``, a rejected
+        trial elsewhere, a failed epoch on the validation data, ``inf`` on the test data.
+        """
         if x_scaling is not None:
             inputs = x_scaling.apply(inputs)
-        Y = forward_trace(net, w, inputs)[-1]
-        return Y if t_scaling is None else t_scaling.reverse(Y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            Y = forward_trace(net, w, inputs)[-1]
+            return Y if t_scaling is None else t_scaling.reverse(Y)
 
     def residual(w: np.ndarray) -> np.ndarray:
         return (T - network(w, X)).ravel()
@@ -766,8 +889,28 @@ def train_lm(
     T_in = T if t_scaling is None else t_scaling.apply(T)
     out_scale = None if t_scaling is None else 1.0 / t_scaling.gain
 
+    e0 = residual(w0)
+    if not np.all(np.isfinite(e0)):
+        raise ValueError(
+            "The network's outputs at w0 are beyond float64 (the forward pass overflows): scale the inputs X "
+            "(normalize='minmax') or start from smaller initial weights w0"
+        )
+    if not np.isfinite(_sum_of_squares(e0)):
+        raise ValueError(
+            f"The sum of squared errors at w0 is beyond float64 (largest |T − Y| = {np.max(np.abs(e0)):.3g}): "
+            "scale the data, e.g. normalize='minmax', or start from smaller initial weights w0"
+        )
+    started = False
+
     def normal_equations(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-        JtJ, Jte, sse = gauss_newton(net, w, X_in, T_in, chunk=chunk, output_scale=out_scale)
+        nonlocal started
+        try:
+            JtJ, Jte, sse = gauss_newton(net, w, X_in, T_in, chunk=chunk, output_scale=out_scale)
+        except ValueError:  # JᵀJ or Jᵀe overflow: refused at w0, a rejected trial anywhere else
+            if not started:
+                raise
+            return np.full((w.size, w.size), np.inf), np.full(w.size, np.inf), np.inf
+        started = True
         return JtJ, -Jte, sse  # r = e has ∂r/∂w = −J, so g = −Jᵀe
 
     val_residual = None
@@ -777,12 +920,17 @@ def train_lm(
             return (val[1] - network(w, val[0])).ravel()
 
     test_hist: list[float] = []
+    last_w: list[np.ndarray] = []
     on_epoch = callback
+
+    def test_sse(w: np.ndarray) -> float:
+        return _sum_of_squares((test[1] - network(w, test[0])).ravel())
+
     if test is not None:
 
         def on_epoch(epoch: int, w: np.ndarray, sse: float, mu: float) -> bool | None:
-            error = test[1] - network(w, test[0])
-            test_hist.append(float(np.sum(error * error)))
+            last_w[:] = [w]
+            test_hist.append(test_sse(w))
             return callback(epoch, w, sse, mu) if callback is not None else None
 
     res = levenberg_marquardt(
@@ -805,6 +953,8 @@ def train_lm(
         show=show,
         callback=on_epoch,
     )
+    if test is not None and len(test_hist) == res.epochs:  # interrupted while computing the last one
+        test_hist.append(test_sse(last_w[0]))
     return TrainedLM(
         **{f.name: getattr(res, f.name) for f in fields(LMResult)},
         net=net,
