@@ -291,8 +291,18 @@ class Network:
         Returns
         -------
         Y : ndarray, shape (N, K)
+
+        Raises
+        ------
+        ValueError
+            If an argument is malformed, or if an output overflows float64 (only possible with
+            purelin hidden layers and huge weights or inputs): scale the data.
         """
-        return self.activations(w, X)[-1]
+        w = self.check_weights(w)
+        X = self.check_inputs(X)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+            Y = forward_trace(self, w, X)[-1]
+        return _jacobian.check_representable(Y, "The network's output")
 
     # ----- derivatives ----------------------------------------------------------------------
     def jacobian(self, w: object, X: object) -> np.ndarray:
