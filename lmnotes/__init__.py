@@ -15,6 +15,7 @@ from .loss_hessian import hvp, loss_gradient, loss_hessian
 from .model import TrainedNetwork, load
 from .network import Network
 from .normalize import Normalizer
+from .scg import SCGResult, TrainedSCG, train_scg
 
 __all__ = [
     "GDResult",
@@ -22,9 +23,11 @@ __all__ = [
     "LMResult",
     "Network",
     "Normalizer",
+    "SCGResult",
     "TrainedGD",
     "TrainedLM",
     "TrainedNetwork",
+    "TrainedSCG",
     "divide_rand",
     "fd_jacobian",
     "gauss_newton",
@@ -39,5 +42,6 @@ __all__ = [
     "tansig",
     "train_gd",
     "train_lm",
+    "train_scg",
 ]
 __version__ = "0.1.0"

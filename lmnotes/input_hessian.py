@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .forward import forward_trace
-from .jacobian import check_representable, times_slope
+from .jacobian import check_representable, output_rows, times_slope
 from .validation import check_count
 
 if TYPE_CHECKING:
@@ -41,7 +41,9 @@ def activation_sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]
     """Sensitivities of every output to every layer's activations, ``s_l = ∂Y/∂A_l``.
 
     The backward sweep of :func:`lmnotes.jacobian.sensitivities`, stopped before each diagonal
-    factor: ``s_L = I``, ``s_l = S_{l+1} W_{l+1}`` with ``S_l = s_l diag(f_l'(z_l))``.
+    factor: ``s_L = I``, ``s_l = S_{l+1} W_{l+1}`` with ``S_l = s_l diag(f_l'(z_l))``. The first
+    step, ``s_{L-1} = f_L' ⊙ W_L``, scales the rows of ``W_L`` (:func:`lmnotes.jacobian.output_rows`):
+    no product with the identity ``s_L``.
 
     Parameters
     ----------
@@ -54,21 +56,18 @@ def activation_sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]
     -------
     list of ndarray
         ``[s_1, ..., s_L]``, ``s_l`` of shape ``(N, K, n_l)`` (``s_L`` a read-only broadcast of
-        the identity).
+        the identity, ``s_{L-1}`` one of ``W_L`` when the output layer is linear).
     """
     weights = [W for W, _ in net.layer_views(w)]
     n_samples, n_out = acts[-1].shape
     s = np.broadcast_to(np.eye(n_out), (n_samples, n_out, n_out))
     result = [s]
     for l in range(net.n_layers - 1, 0, -1):
-        transfer = net.transfers[l]
-        if transfer.linear:  # S_l = s_l, so s_{l-1} = s_l W_l
-            S = s
+        if l == net.n_layers - 1:  # s_{L-1} = S_L W_L = f_L' ⊙ W_L: no product with s_L = I
+            s = output_rows(net, weights[l], acts[-1])
         else:
-            S = times_slope(s, transfer.d1(acts[l + 1])[:, None, :])
-        if l == net.n_layers - 1 and transfer.linear:
-            s = np.broadcast_to(weights[l], (n_samples, *weights[l].shape))  # I W_L
-        else:
+            transfer = net.transfers[l]
+            S = s if transfer.linear else times_slope(s, transfer.d1(acts[l + 1])[:, None, :])
             s = (S.reshape(n_samples * n_out, -1) @ weights[l]).reshape(n_samples, n_out, -1)
         result.append(s)
     return result[::-1]
