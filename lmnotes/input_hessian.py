@@ -3,13 +3,13 @@
 For output ``k`` the Hessian is a sum over layers (chapter "The Hessian with respect to the
 input"):
 
-``∂²y_k/∂x∂xᵀ = Σ_l Z_lᵀ diag(s_{l,k} ⊙ f_l''(z_l)) Z_l``,
+``∂²y_k/∂x∂xᵀ = Σ_l Z_lᵀ diag(g_{l,k} ⊙ f_l''(z_l)) Z_l``,
 
 where ``Z_l = ∂z_l/∂x`` (shape ``(n_l, D)``) comes from the forward recursion
-``Z_1 = W_1``, ``Z_l = W_l diag(f_{l-1}'(z_{l-1})) Z_{l-1}``, and ``s_{l,k} = ∂y_k/∂a_l`` is the
-sensitivity of output ``k`` to layer ``l``'s activations: ``s_L = I`` for the output layer (whose
-term vanishes when the output is linear) and ``s_l = S_{l+1} W_{l+1}`` with the Marquardt
-sensitivities ``S_l = s_l diag(f_l'(z_l))`` of :func:`lmnotes.jacobian.sensitivities`. No Python
+``Z_1 = W_1``, ``Z_l = W_l diag(f_{l-1}'(z_{l-1})) Z_{l-1}``, and ``g_{l,k} = ∂y_k/∂a_l`` is the
+sensitivity of output ``k`` to layer ``l``'s activations: ``g_L = I`` for the output layer (whose
+term vanishes when the output is linear) and ``g_l = S_{l+1} W_{l+1}`` with the Marquardt
+sensitivities ``S_l = g_l diag(f_l'(z_l))`` of :func:`lmnotes.jacobian.sensitivities`. No Python
 loop over samples: every step is batched over ``N``.
 """
 
@@ -38,12 +38,12 @@ def default_block(net: Network) -> int:
 
 
 def activation_sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> list[np.ndarray]:
-    """Sensitivities of every output to every layer's activations, ``s_l = ∂Y/∂A_l``.
+    """Sensitivities of every output to every layer's activations, ``g_l = ∂Y/∂A_l``.
 
     The backward sweep of :func:`lmnotes.jacobian.sensitivities`, stopped before each diagonal
-    factor: ``s_L = I``, ``s_l = S_{l+1} W_{l+1}`` with ``S_l = s_l diag(f_l'(z_l))``. The first
-    step, ``s_{L-1} = f_L' ⊙ W_L``, scales the rows of ``W_L`` (:func:`lmnotes.jacobian.output_rows`):
-    no product with the identity ``s_L``.
+    factor: ``g_L = I``, ``g_l = S_{l+1} W_{l+1}`` with ``S_l = g_l diag(f_l'(z_l))``. The first
+    step, ``g_{L-1} = f_L' ⊙ W_L``, scales the rows of ``W_L`` (:func:`lmnotes.jacobian.output_rows`):
+    no product with the identity ``g_L``.
 
     Parameters
     ----------
@@ -55,15 +55,15 @@ def activation_sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]
     Returns
     -------
     list of ndarray
-        ``[s_1, ..., s_L]``, ``s_l`` of shape ``(N, K, n_l)`` (``s_L`` a read-only broadcast of
-        the identity, ``s_{L-1}`` one of ``W_L`` when the output layer is linear).
+        ``[g_1, ..., g_L]``, ``g_l`` of shape ``(N, K, n_l)`` (``g_L`` a read-only broadcast of
+        the identity, ``g_{L-1}`` one of ``W_L`` when the output layer is linear).
     """
     weights = [W for W, _ in net.layer_views(w)]
     n_samples, n_out = acts[-1].shape
     s = np.broadcast_to(np.eye(n_out), (n_samples, n_out, n_out))
     result = [s]
     for l in range(net.n_layers - 1, 0, -1):
-        if l == net.n_layers - 1:  # s_{L-1} = S_L W_L = f_L' ⊙ W_L: no product with s_L = I
+        if l == net.n_layers - 1:  # g_{L-1} = S_L W_L = f_L' ⊙ W_L: no product with g_L = I
             s = output_rows(net, weights[l], acts[-1])
         else:
             transfer = net.transfers[l]
@@ -76,7 +76,7 @@ def activation_sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]
 def input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int | None = None) -> np.ndarray:
     """Hessian of every output with respect to the input, for every sample.
 
-    Layer ``l`` adds ``Z_lᵀ diag(c_l) Z_l`` with the curvature weights ``c_l = s_l ⊙ f_l''(z_l)``
+    Layer ``l`` adds ``Z_lᵀ diag(c_l) Z_l`` with the curvature weights ``c_l = g_l ⊙ f_l''(z_l)``
     of shape ``(N, K, n_l)`` (:func:`activation_sensitivities`). Layer 1's ``Z_1 = W_1`` is the
     same for every sample, so its terms for all samples are one matrix product ``c_1 Q`` with the
     fixed ``Q[i, (d, e)] = W_1[i, d] W_1[i, e]`` of shape ``(n_1, D²)``. Layer 2's
@@ -123,7 +123,7 @@ def _input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int) -> np
     n_out = net.n_outputs
     # Layers whose term can be non-zero: every hidden layer, and the output layer unless linear.
     used = net.n_layers - 1 if net.transfers[-1].linear else net.n_layers
-    # c_l of shape (N, K, n_l): exactly zero for a saturated unit, whatever s_l is.
+    # c_l of shape (N, K, n_l): exactly zero for a saturated unit, whatever g_l is.
     curv = [times_slope(sens[l], net.transfers[l].d2(acts[l + 1])[:, None, :]) for l in range(used)]
 
     W1 = weights[0]
