@@ -47,7 +47,7 @@ MU_MIN = 1e-20
 #: of trials. (``mu_inc = 1 + 1e-12`` would need 3·10¹³ trials for that climb.)
 MU_INC_MIN = 1.01
 
-#: Stop reasons: the first eight are tested, in this order, at the start of every epoch;
+#: The stop reasons. The first eight are tested, in this order, at the start of every epoch;
 #: ``"interrupted"`` is a KeyboardInterrupt (the result so far, see :func:`levenberg_marquardt`).
 STOP_REASONS = ("goal", "epochs", "min_grad", "mu_max", "ftol", "xtol", "validation", "callback", "interrupted")
 
