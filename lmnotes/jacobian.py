@@ -184,7 +184,25 @@ def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np
         The network outputs.
     """
     acts = forward_trace(net, w, X)
-    return _assemble(net, sensitivities(net, w, acts), acts), acts[-1]
+    return jacobian_from_trace(net, w, acts), acts[-1]
+
+
+def jacobian_from_trace(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> np.ndarray:
+    """The weight Jacobian from a forward trace that the caller already holds.
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (n_params,), checked
+    acts : list of ndarray
+        The forward trace ``[X, A_1, ..., A_L]`` of :func:`lmnotes.forward.forward_trace` at ``w``.
+
+    Returns
+    -------
+    J : ndarray, shape (N*K, n_params)
+        As in :func:`weight_jacobian`.
+    """
+    return _assemble(net, sensitivities(net, w, acts), acts)
 
 
 def _assemble(net: Network, sens: list[np.ndarray], acts: list[np.ndarray]) -> np.ndarray:
