@@ -10,7 +10,10 @@ def as_float_array(value: object, name: str) -> np.ndarray:
 
     Booleans, integers and floats of any precision are converted; complex numbers, strings and
     other objects are refused rather than cast (a cast would drop the imaginary part or parse text).
+    A float64 array is returned as it is, without a copy.
     """
+    if type(value) is np.ndarray and value.dtype == np.float64:  # the common case: nothing to convert
+        return value
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:
@@ -26,8 +29,13 @@ def as_float_array(value: object, name: str) -> np.ndarray:
 
 
 def check_finite(arr: np.ndarray, name: str) -> None:
-    """Raise ``ValueError`` if ``arr`` holds NaN or infinity."""
-    if not np.all(np.isfinite(arr)):
+    """Raise ``ValueError`` if ``arr`` holds NaN or infinity.
+
+    One pass without a temporary: a finite sum proves every entry finite (a NaN, or infinities of
+    either sign, make the sum non-finite). Only a sum that is not finite, which an overflow of the
+    sum of finite entries can also cause, is followed by the entry-by-entry test.
+    """
+    if not np.isfinite(np.add.reduce(arr, axis=None)) and not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must hold finite values only; got {bad} NaN or infinite entries")
 
@@ -85,18 +93,21 @@ def check_matrix(
     arr = as_float_array(value, name)
     if arr.ndim == 1 and n_cols == 1:
         arr = arr.reshape(-1, 1)
-    want_rows = "N" if n_rows is None else str(n_rows)
-    want = f"({want_rows}, {n_cols})"
     if arr.ndim != 2:
         hint = _hint_not_2d(arr, n_cols, name)
-        raise ValueError(f"{name} must be 2-D with shape {want}; got shape {arr.shape}{hint}")
+        raise ValueError(f"{name} must be 2-D with shape {_wanted(n_rows, n_cols)}; got shape {arr.shape}{hint}")
     if arr.shape[1] != n_cols or (n_rows is not None and arr.shape[0] != n_rows):
         hint = _hint_2d(arr, n_cols, name, n_rows, rows_of)
-        raise ValueError(f"{name} must have shape {want}; got shape {arr.shape}{hint}")
+        raise ValueError(f"{name} must have shape {_wanted(n_rows, n_cols)}; got shape {arr.shape}{hint}")
     if arr.shape[0] == 0:
         raise ValueError(f"{name} must hold at least one sample (row); got shape {arr.shape}")
     check_finite(arr, name)
     return arr
+
+
+def _wanted(n_rows: int | None, n_cols: int) -> str:
+    """The wanted shape as the messages write it: ``(N, 3)`` or ``(200, 3)``."""
+    return f"({'N' if n_rows is None else n_rows}, {n_cols})"
 
 
 def _hint_not_2d(arr: np.ndarray, n_cols: int, name: str) -> str:
