@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .forward import forward_trace
+from .forward import forward_trace, product
 from .jacobian import check_representable, overflow_error, times_slope
 from .validation import check_vector
 
@@ -34,6 +34,8 @@ DIRECTION_ENTRIES = 1 << 14
 MAX_HESSIAN_BYTES = 1 << 28
 
 Parts = list[tuple[np.ndarray, np.ndarray]]
+#: One layer of the gradient's backward pass: ``(G_l, Δ_l, f_l'(Z_l))``, the slope ``None`` for a linear layer.
+Backward = list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]
 
 
 def _check(net: Network, w: object, X: object, T: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,15 +45,21 @@ def _check(net: Network, w: object, X: object, T: object) -> tuple[np.ndarray, n
     return w, X, net.check_targets(T, X.shape[0])
 
 
-def _backward(net: Network, w: np.ndarray, acts: list[np.ndarray], T: np.ndarray) -> Parts:
-    """Gradient backward pass: ``[(G_l, Δ_l)]`` for ``l = 1..L``, ``G_l = ∂E/∂A_l``, ``Δ_l = ∂E/∂Z_l``, (N, n_l)."""
+def _backward(net: Network, w: np.ndarray, acts: list[np.ndarray], T: np.ndarray) -> Backward:
+    """Gradient backward pass: ``[(G_l, Δ_l, f_l')]`` for ``l = 1..L``, ``G_l = ∂E/∂A_l``, ``Δ_l = ∂E/∂Z_l``.
+
+    All of shape (N, n_l). Each slope ``f_l'(Z_l)`` is computed once, here, and kept for the
+    R-operator's passes (``None`` for a linear layer, whose slope is 1: ``Δ_l`` is ``G_l`` itself).
+    """
     layers = net.layer_views(w)
     G = acts[-1] - T
     back = []
     for l in range(net.n_layers, 0, -1):
-        delta = times_slope(G, net.transfers[l - 1].d1(acts[l]))  # a saturated unit passes back exactly 0
-        back.append((G, delta))
-        G = delta @ layers[l - 1][0]
+        transfer = net.transfers[l - 1]
+        slope = None if transfer.linear else transfer.d1(acts[l])
+        delta = G if slope is None else times_slope(G, slope)  # a saturated unit passes back exactly 0
+        back.append((G, delta, slope))
+        G = product(delta, layers[l - 1][0])
     return back[::-1]
 
 
@@ -88,7 +96,7 @@ def sse_and_gradient(net: Network, w: np.ndarray, X: np.ndarray, T: np.ndarray) 
     e = T - acts[-1]
     with np.errstate(over="ignore", invalid="ignore"):
         back = _backward(net, w, acts, T)
-        gradient = _flatten(net, [(delta.T @ A, delta.sum(axis=0)) for (_, delta), A in zip(back, acts[:-1])], ())
+        gradient = _flatten(net, [(delta.T @ A, delta.sum(axis=0)) for (_, delta, _), A in zip(back, acts[:-1])], ())
         return float(np.sum(e * e)), gradient
 
 
@@ -118,14 +126,22 @@ def loss_gradient(net: Network, w: object, X: object, T: object) -> np.ndarray:
 
 def _times(stack: np.ndarray, M: np.ndarray) -> np.ndarray:
     """``stack @ M`` for a stack (Q, N, m) and one matrix M (m, q) as a single matrix product."""
-    return (stack.reshape(-1, stack.shape[-1]) @ M).reshape(stack.shape[:-1] + (M.shape[1],))
+    return product(stack.reshape(-1, stack.shape[-1]), M).reshape(stack.shape[:-1] + (M.shape[1],))
+
+
+def _by_stack(A: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``A @ V`` for one matrix A (N, m) and a stack V (Q, m, q): shape (Q, N, q).
+
+    One direction (``Q = 1``, a Hessian-vector product) is a plain 2-D product (:func:`product`).
+    """
+    return product(A, V[0])[None] if V.shape[0] == 1 else A @ V
 
 
 def _r_products(
     net: Network,
     w: np.ndarray,
     acts: list[np.ndarray],
-    back: Parts,
+    back: Backward,
     V: np.ndarray,
     out: np.ndarray | None = None,
     exact_zeros: bool = False,
@@ -133,11 +149,13 @@ def _r_products(
     """``V H`` for directions ``V`` of shape (Q, P) by the R-operator; row ``q`` is ``H v_q``. Shape (Q, P).
 
     Per-direction arrays have shape (Q, N, n_l). Layers whose block of ``V`` is zero are skipped,
-    and so is every term that is zero because of them (``None`` stands for a zero array). With
-    ``exact_zeros``, every product with ``f'`` or ``f''`` is exactly zero for a saturated unit
-    (:func:`times_slope`), even where the other factor overflowed: the callers first try without
-    (faster) and repeat with it only if the result is not finite. Written into ``out`` if given.
-    Call it under ``np.errstate(over="ignore", invalid="ignore")``.
+    and so is every term that is zero because of them (``None`` stands for a zero array), and every
+    product with a linear layer's slope 1 or curvature 0. The slopes ``f_l'`` come from the
+    gradient's backward pass ``back`` (:func:`_backward`). With ``exact_zeros``, every product
+    with ``f'`` or ``f''`` is exactly zero for a saturated unit (:func:`times_slope`), even where
+    the other factor overflowed: the callers first try without (faster) and repeat with it only if
+    the result is not finite. Written into ``out`` if given. Call it under
+    ``np.errstate(over="ignore", invalid="ignore")``.
     """
     times = times_slope if exact_zeros else np.multiply
     layers = net.layer_views(w)
@@ -146,7 +164,7 @@ def _r_products(
         (V[:, start:mid].reshape(n_dirs, n_out, n_in), V[:, mid:stop])
         for (start, mid, stop), n_in, n_out in zip(net._offsets, net.sizes[:-1], net.sizes[1:])
     ]
-    active = [bool(np.any(Vl) or np.any(vb)) for Vl, vb in dirs]
+    active = [bool(Vl.any() or vb.any()) for Vl, vb in dirs]
     if not any(active):
         return np.zeros((n_dirs, net.n_params)) if out is None else _zero(out)
 
@@ -158,12 +176,14 @@ def _r_products(
         rz = None
         if active[l - 1]:
             Vl, vb = dirs[l - 1]
-            rz = acts[l - 1] @ Vl.transpose(0, 2, 1) + vb[:, None, :]
+            rz = _by_stack(acts[l - 1], Vl.transpose(0, 2, 1))
+            rz += vb[:, None, :]
         if RA[-1] is not None:
             carried = _times(RA[-1], layers[l - 1][0].T)
-            rz = carried if rz is None else rz + carried
+            rz = carried if rz is None else np.add(rz, carried, out=rz)
         RZ.append(rz)
-        RA.append(None if rz is None else times(rz, net.transfers[l - 1].d1(acts[l])))
+        slope = back[l - 1][2]
+        RA.append(rz if rz is None or slope is None else times(rz, slope))
 
     # Backward, from R{∂E/∂A_L} = R{Y}:  R{Δ_l} = f'' ⊙ R{Z_l} ⊙ G_l + f' ⊙ R{G_l},
     # R{G_{l-1}} = R{Δ_l} W_l + Δ_l V_l,  R{∂E/∂W_l} = R{Δ_l}ᵀ A_{l-1} + Δ_lᵀ R{A_{l-1}},
@@ -171,10 +191,13 @@ def _r_products(
     RG = RA[-1]
     parts = []
     for l in range(net.n_layers, 0, -1):
-        transfer, (G, delta) = net.transfers[l - 1], back[l - 1]
-        r_delta = times(RG, transfer.d1(acts[l]))
-        if not transfer.linear and RZ[l - 1] is not None:
-            r_delta += times(G, times(RZ[l - 1], transfer.d2(acts[l])))
+        G, delta, slope = back[l - 1]
+        if slope is None:  # linear layer: f' = 1, f'' = 0
+            r_delta = RG
+        else:
+            r_delta = times(RG, slope)
+            if RZ[l - 1] is not None:  # f'' ⊙ G_l is the same for every direction: formed once
+                r_delta += times(RZ[l - 1], times(G, net.transfers[l - 1].d2(acts[l])))
         dW = r_delta.transpose(0, 2, 1) @ acts[l - 1]
         if RA[l - 1] is not None:
             dW += delta.T @ RA[l - 1]
@@ -182,7 +205,7 @@ def _r_products(
         if l > 1:
             RG = _times(r_delta, layers[l - 1][0])
             if active[l - 1]:
-                RG += delta @ dirs[l - 1][0]
+                RG += _by_stack(delta, dirs[l - 1][0])
     return _flatten(net, parts[::-1], (n_dirs,), out)
 
 

@@ -2,10 +2,10 @@
 
 The backward sweeps start at ``f_L' ⊙ W_L`` (the rows of the output layer's weights scaled),
 never at a product with the diagonal ``diag(f_L')`` or with an identity. An ndarray subclass
-tallies ``2k`` flops per output entry of every matrix product with inner dimension ``k`` that
-the package performs (the chapter "Cost and speed" counts the same way), and each test compares
-the tally with the formula: a product with a ``K × K`` diagonal or identity would add
-``2 N K² n_{L-1}`` and fail it.
+tallies ``2k`` flops per output entry of every matrix product (``@`` or ``np.dot``) with inner
+dimension ``k`` that the package performs (the chapter "Cost and speed" counts the same way), and
+each test compares the tally with the formula: a product with a ``K × K`` diagonal or identity
+would add ``2 N K² n_{L-1}`` and fail it.
 """
 
 import numpy as np
@@ -32,6 +32,13 @@ class Counted(np.ndarray):
         if out is not None:
             return out[0]
         return result.view(Counted) if isinstance(result, np.ndarray) else result
+
+    def __array_function__(self, func, types, args, kwargs):
+        # np.dot is not a ufunc: the forward pass uses it for products with one input
+        result = super().__array_function__(func, types, args, kwargs)
+        if func is np.dot:
+            Counted.flops += 2 * np.shape(args[0])[-1] * np.size(result)
+        return result
 
 
 def count(f, net, w, X):
