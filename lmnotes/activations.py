@@ -49,7 +49,10 @@ def tansig_d1_(a: Array) -> Array:
 
 def tansig_d2(a: Array) -> Array:
     """Second derivative of tansig written from its output: ``-2 a (1 - a**2)``."""
-    return -2.0 * a * (1.0 - a * a)
+    d = tansig_d1(a)
+    d *= a
+    d *= -2.0  # in place: two new arrays, not four
+    return d
 
 
 def logsig(n: Array) -> Array:
@@ -80,7 +83,9 @@ def logsig_(n: Array) -> Array:
 
 def logsig_d1(a: Array) -> Array:
     """First derivative of logsig written from its output: ``a (1 - a)``."""
-    return a * (1.0 - a)
+    d = 1.0 - a
+    d *= a  # in place: one new array, not two (works on scalars too, rebinding d)
+    return d
 
 
 def logsig_d1_(a: Array) -> Array:
@@ -91,7 +96,9 @@ def logsig_d1_(a: Array) -> Array:
 
 def logsig_d2(a: Array) -> Array:
     """Second derivative of logsig written from its output: ``a (1 - a) (1 - 2 a)``."""
-    return a * (1.0 - a) * (1.0 - 2.0 * a)
+    d = logsig_d1(a)
+    d *= 1.0 - 2.0 * a
+    return d
 
 
 def purelin(n: Array) -> Array:

@@ -117,6 +117,10 @@ def input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int | None 
 def _input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int) -> np.ndarray:
     """:func:`input_hessian` without its checks; may hold ``inf`` or ``NaN`` after an overflow."""
     acts = forward_trace(net, w, X)
+    if net.n_layers == 2 and net.transfers[-1].linear:
+        H = _one_hidden_layer(net, w, acts)
+        if H is not None:
+            return H
     sens = activation_sensitivities(net, w, acts)
     weights = [W for W, _ in net.layer_views(w)]
     n_samples, n_in = X.shape
@@ -146,6 +150,26 @@ def _input_hessian(net: Network, w: np.ndarray, X: np.ndarray, block: int) -> np
         if used >= 2:
             _add_deep_terms(H_rows, net, weights, [A[rows] for A in acts], [c[rows] for c in curv], P)
     return H
+
+
+def _one_hidden_layer(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> np.ndarray | None:
+    """The input Hessians of a network with one hidden layer and a linear output, in one product.
+
+    ``H[n, k] = Σ_i f''(z_1)[n, i] W_2[k, i] W_1[i, :]ᵀ W_1[i, :]``: the curvatures (N, n_1) times
+    the fixed ``R[i, (k, d, e)] = W_2[k, i] W_1[i, d] W_1[i, e]`` (n_1, K D²), formed once per call,
+    so the curvature weights ``c_1 = W_2 ⊙ f''`` of shape (N, K, n_1) are never formed: the same
+    matrix-product flops, without the product and the overflow test that form ``c_1`` (and without
+    the sensitivities: one BLAS thread, 301 → 200 µs on [1, 20, 1] with N = 1000). ``None``
+    if ``R`` overflows (``inf · 0`` would spoil a saturated unit's exact zero): the general path
+    then.
+    """
+    (W1, _), (W2, _) = net.layer_views(w)
+    n_hidden, n_in = W1.shape
+    R = (W2.T[:, :, None, None] * W1[:, None, :, None] * W1[:, None, None, :]).reshape(n_hidden, -1)
+    if not np.all(np.isfinite(R)):
+        return None
+    n_samples = acts[0].shape[0]
+    return (net.transfers[0].d2(acts[1]) @ R).reshape(n_samples, W2.shape[0], n_in, n_in)
 
 
 def _add_deep_terms(

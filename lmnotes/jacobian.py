@@ -7,6 +7,7 @@ Every function works on the whole batch at once: no Python loop over samples.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -124,13 +125,17 @@ def sensitivities(net: Network, w: np.ndarray, acts: list[np.ndarray]) -> list[n
     with np.errstate(over="ignore", invalid="ignore"):
         for l in range(net.n_layers - 1, 0, -1):
             W_next = layers[l][0]
-            if l == net.n_layers - 1:
-                S = output_rows(net, W_next, acts[-1])  # S_L W_L
+            slope = net.transfers[l - 1].d1(acts[l])[:, None, :]
+            if l == net.n_layers - 1 and out_transfer.linear:
+                S = times_slope(W_next, slope)  # S_L W_L = W_L, scaled by f_l' for every sample at once
             else:
-                # One (N*K, n_{l+1}) @ (n_{l+1}, n_l) product: a single BLAS call, much faster
-                # than a stack of N small (K, n_{l+1}) products.
-                S = (S.reshape(n_samples * n_out, -1) @ W_next).reshape(n_samples, n_out, -1)
-            S = times_slope(S, net.transfers[l - 1].d1(acts[l])[:, None, :], out=S if S.flags.writeable else None)
+                if l == net.n_layers - 1:
+                    S = output_rows(net, W_next, acts[-1])  # S_L W_L, a new array
+                else:
+                    # One (N*K, n_{l+1}) @ (n_{l+1}, n_l) product: a single BLAS call, much faster
+                    # than a stack of N small (K, n_{l+1}) products.
+                    S = (S.reshape(n_samples * n_out, -1) @ W_next).reshape(n_samples, n_out, -1)
+                S = times_slope(S, slope, out=S)
             result.append(S)
     return result[::-1]
 
@@ -159,12 +164,34 @@ def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
         If the result overflows float64 (see :func:`check_representable`).
     """
     acts = forward_trace(net, w, X)
-    sens = sensitivities(net, w, acts)
-    # Each block of J is S_l ⊗ A_{l-1}: finite if max|S_l| · max|A_{l-1}| is, which costs no pass over J.
     with np.errstate(over="ignore", invalid="ignore"):
+        sens = sensitivities(net, w, acts)
         J = _assemble(net, sens, acts)
+        if cannot_overflow(net, w, X):
+            return J
+        # Each block of J is S_l ⊗ A_{l-1}: finite if max|S_l| · max|A_{l-1}| is, which costs no pass over J.
         bounded = all(np.isfinite(np.max(np.abs(S)) * np.max(np.abs(A))) for S, A in zip(sens, acts[:-1]))
     return J if bounded else check_representable(J, "The Jacobian")
+
+
+#: ``log(1e300)``: below it, a bound leaves room for the few further sums and products.
+LOG_1E300 = math.log(1e300)
+
+
+def cannot_overflow(net: Network, w: np.ndarray, X: np.ndarray) -> bool:
+    """Whether no activation, sensitivity or Jacobian entry can exceed float64, from a cheap bound.
+
+    With ``m = max(1, max|w|)``, ``x = max(1, max|X|)`` and slopes ``|f'| <= 1`` (tansig, logsig
+    and purelin), every net input obeys ``|z_l| <= (n_{l-1} + 1) m max|a_{l-1}|``, every
+    sensitivity ``|S_l| <= Π_{i>l} n_i m``, so every ``|S_l| |A_{l-1}|`` and every activation is
+    below ``B = x Π_l (n_{l-1} + 1) n_l m``. If ``B < 1e300`` (compared in logarithms) nothing
+    overflows, and the result needs no check: two reductions over ``w`` and ``X`` instead of four
+    over every ``S_l`` and ``A_l``.
+    """
+    m = max(1.0, w.max(), -w.min())
+    x = max(1.0, X.max(), -X.min())
+    log_bound = math.log(x) + sum(math.log((a + 1) * b * m) for a, b in zip(net.sizes[:-1], net.sizes[1:]))
+    return log_bound < LOG_1E300
 
 
 def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -212,7 +239,11 @@ def _assemble(net: Network, sens: list[np.ndarray], acts: list[np.ndarray]) -> n
     for (start, mid, stop), S, A_prev in zip(net._offsets, sens, acts[:-1]):
         n_here, n_prev = S.shape[2], A_prev.shape[1]
         block = J[:, :, start:mid].reshape(n_samples, n_out, n_here, n_prev)
-        np.multiply(S[:, :, :, None], A_prev[:, None, None, :], out=block)
+        if n_prev <= 4:  # one product per input column: 12 µs, not 32, for (200, 1, 10, 2)
+            for j in range(n_prev):
+                np.multiply(S, A_prev[:, None, None, j], out=block[:, :, :, j])
+        else:
+            np.multiply(S[:, :, :, None], A_prev[:, None, None, :], out=block)
         J[:, :, mid:stop] = S
     return J.reshape(n_samples * n_out, net.n_params)
 
