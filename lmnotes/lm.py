@@ -30,7 +30,8 @@ import numpy as np
 from scipy.linalg.lapack import dposv
 
 from .forward import forward_trace
-from .gauss_newton import gauss_newton
+from .gauss_newton import _accumulate, default_chunk, is_finite
+from .jacobian import overflow_error
 from .model import TrainedNetwork
 from .normalize import Normalizer, check_method, fit_normalizer
 from .validation import as_float_array, check_count, check_finite, check_real
@@ -872,24 +873,34 @@ def train_lm(
     if normalize is not None:
         x_scaling, t_scaling = fit_normalizer(X, normalize), fit_normalizer(T, normalize)
 
-    def network(w: np.ndarray, inputs: np.ndarray) -> np.ndarray:
-        """Outputs in the units of T: the scalings applied and undone around the layers.
+    X_in = X if x_scaling is None else x_scaling.apply(X)
+    T_in = T if t_scaling is None else t_scaling.apply(T)
+    out_scale = None if t_scaling is None else 1.0 / t_scaling.gain
+    chunk = default_chunk(net) if chunk is None else chunk
+
+    def forward(w: np.ndarray, inputs: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """The forward trace on scaled inputs, and the outputs in the units of T.
 
         An overflow gives non-finite outputs without a warning: refused at ``w0``, a rejected
         trial elsewhere, a failed epoch on the validation data, ``inf`` on the test data.
         """
-        if x_scaling is not None:
-            inputs = x_scaling.apply(inputs)
         with np.errstate(over="ignore", invalid="ignore"):
-            Y = forward_trace(net, w, inputs)[-1]
-            return Y if t_scaling is None else t_scaling.reverse(Y)
+            acts = forward_trace(net, w, inputs)
+            return acts, acts[-1] if t_scaling is None else t_scaling.reverse(acts[-1])
+
+    def network(w: np.ndarray, inputs: np.ndarray) -> np.ndarray:
+        """Outputs in the units of T: the scalings applied and undone around the layers."""
+        return forward(w, inputs if x_scaling is None else x_scaling.apply(inputs))[1]
+
+    # The point of the latest residual and its forward trace. levenberg_marquardt evaluates the
+    # normal equations only at the point whose residual it has just evaluated (x0, or a trial it
+    # accepts), so they take the Jacobian from that trace: one forward pass fewer per epoch.
+    latest: list = [None, None]
 
     def residual(w: np.ndarray) -> np.ndarray:
-        return (T - network(w, X)).ravel()
-
-    X_in = X if x_scaling is None else x_scaling.apply(X)
-    T_in = T if t_scaling is None else t_scaling.apply(T)
-    out_scale = None if t_scaling is None else 1.0 / t_scaling.gain
+        acts, Y = forward(w, X_in)
+        latest[:] = [w, acts]
+        return (T - Y).ravel()
 
     e0 = residual(w0)
     if not np.all(np.isfinite(e0)):
@@ -906,13 +917,14 @@ def train_lm(
 
     def normal_equations(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         nonlocal started
-        try:
-            JtJ, Jte, sse = gauss_newton(net, w, X_in, T_in, chunk=chunk, output_scale=out_scale)
-        except ValueError:  # JᵀJ or Jᵀe overflow: refused at w0, a rejected trial anywhere else
+        acts = latest[1] if latest[0] is w else None
+        normal = _accumulate(net, w, X_in, T_in, chunk, out_scale, acts)  # w, X_in, T_in checked above
+        if not is_finite(normal):  # JᵀJ or Jᵀe overflow: refused at w0, a rejected trial anywhere else
             if not started:
-                raise
+                raise overflow_error("JᵀJ, Jᵀe or the sum of squared errors")
             return np.full((w.size, w.size), np.inf), np.full(w.size, np.inf), np.inf
         started = True
+        JtJ, Jte, sse = normal
         return JtJ, -Jte, sse  # r = e has ∂r/∂w = −J, so g = −Jᵀe
 
     val_residual = None
