@@ -607,7 +607,8 @@ def levenberg_marquardt(
                     x_new = x + step
                     r_new = residual_at(x_new, n_errors)
                     sse_new = _sum_of_squares(r_new)
-                    tolerance_met, last_ratio = _converged(sse, sse_new, step, x, A, g, mu, d, ftol, xtol)
+                    if ftol > 0 or xtol > 0 or not accepted_any:  # else only the uphill hint would read it
+                        tolerance_met, last_ratio = _converged(sse, sse_new, step, x, A, g, mu, d, ftol, xtol)
                     if np.isfinite(sse_new) and sse_new < sse:
                         A_new, g_new, J_new = normal(x_new, r_new)
                         n_jev += 1
