@@ -99,7 +99,7 @@ def gauss_newton(
 def is_finite(normal: GaussNewton) -> bool:
     """Whether ``JᵀJ``, ``Jᵀe`` and the SSE are all finite (none overflowed float64)."""
     JtJ, Jte, sse = normal
-    return bool(np.isfinite(sse) and np.all(np.isfinite(Jte)) and np.all(np.isfinite(JtJ)))
+    return bool(np.isfinite(sse) and np.isfinite(Jte).all() and np.isfinite(JtJ).all())
 
 
 def _accumulate(

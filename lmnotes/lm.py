@@ -283,7 +283,7 @@ def damped_step(A: np.ndarray, g: np.ndarray, mu: float, d: np.ndarray) -> np.nd
     _, step, info = dposv(M.T, -g, lower=True, overwrite_a=True, overwrite_b=True)
     if info != 0:
         return None
-    return step if np.all(np.isfinite(step)) else None
+    return step if np.isfinite(step).all() else None
 
 
 # ----- the generic solver -------------------------------------------------------------------
@@ -612,7 +612,7 @@ def levenberg_marquardt(
                     if np.isfinite(sse_new) and sse_new < sse:
                         A_new, g_new, J_new = normal(x_new, r_new)
                         n_jev += 1
-                        if np.all(np.isfinite(A_new)) and np.all(np.isfinite(g_new)):
+                        if np.isfinite(A_new).all() and np.isfinite(g_new).all():
                             x, r, sse, A, g, J = x_new, r_new, sse_new, A_new, g_new, J_new
                             mu = max(mu * mu_dec, MU_MIN)
                             accepted_any = True
