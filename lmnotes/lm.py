@@ -920,11 +920,11 @@ def train_lm(
         nonlocal started
         acts = latest[1] if latest[0] is w else None
         normal = _accumulate(net, w, X_in, T_in, chunk, out_scale, acts)  # w, X_in, T_in checked above
-        if not is_finite(normal):  # JᵀJ or Jᵀe overflow: refused at w0, a rejected trial anywhere else
-            if not started:
-                raise overflow_error("JᵀJ, Jᵀe or the sum of squared errors")
-            return np.full((w.size, w.size), np.inf), np.full(w.size, np.inf), np.inf
+        if not (started or is_finite(normal)):
+            raise overflow_error("JᵀJ, Jᵀe or the sum of squared errors")  # at w0: refused
         started = True
+        # After w0, an overflow leaves inf or NaN in JᵀJ or Jᵀe, and levenberg_marquardt rejects the
+        # trial; testing them here as well cost 8 µs of 367 per epoch at N = 200.
         JtJ, Jte, sse = normal
         return JtJ, -Jte, sse  # r = e has ∂r/∂w = −J, so g = −Jᵀe
 
