@@ -539,24 +539,98 @@ def levenberg_marquardt(
     ftol = check_real(ftol, "ftol", 0.0)
     xtol = check_real(xtol, "xtol", 0.0)
     args = tuple(args)
-    n_fev = 0
+    n_errors = None  # M, known once the residual at x0 is
 
-    def residual_at(point: np.ndarray, n_errors: int | None) -> np.ndarray:
-        nonlocal n_fev
-        n_fev += 1
+    def checked_residual(point: np.ndarray) -> np.ndarray:
         return _as_residual(residual(point, *args), n_errors)
 
-    r = residual_at(x, None)
+    residual_at = _Counted(checked_residual)
+    r = residual_at(x)
     check_finite(r, "residual(x0)")
     n_errors = r.size
-    sse = _sum_of_squares(r)
-    if not np.isfinite(sse):
+    if not np.isfinite(_sum_of_squares(r)):
         raise ValueError(
             f"residual(x0) has a sum of squares beyond float64 (largest |r| = {np.max(np.abs(r)):.3g}): scale the "
             "data (for a network, train_lm's normalize='minmax') or start from smaller parameters x0"
         )
-    normal = _normal_at(jacobian, normal_equations, args, lambda p: residual_at(p, n_errors), x.size)
-    val_residual = _with_args(val_residual, args)
+    return _solve(
+        residual_at,
+        _normal_at(jacobian, normal_equations, args, residual_at, x.size),
+        x,
+        r,
+        epochs=epochs,
+        goal=goal,
+        mu=mu,
+        mu_dec=mu_dec,
+        mu_inc=mu_inc,
+        mu_max=mu_max,
+        min_grad=min_grad,
+        ftol=ftol,
+        xtol=xtol,
+        max_fail=max_fail,
+        val_residual=_with_args(val_residual, args),
+        scaling=scaling,
+        show=show,
+        callback=callback,
+    )
+
+
+class _Counted:
+    """A function that counts its calls: the solver's ``n_fev``."""
+
+    def __init__(self, f: Residual) -> None:
+        self.f, self.calls = f, 0
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        self.calls += 1
+        return self.f(x)
+
+
+def _solve(
+    residual: _Counted,
+    normal: NormalAt,
+    x: np.ndarray,
+    r: np.ndarray,
+    *,
+    epochs: int,
+    goal: float,
+    mu: float,
+    mu_dec: float,
+    mu_inc: float,
+    mu_max: float,
+    min_grad: float,
+    ftol: float,
+    xtol: float,
+    max_fail: int,
+    val_residual: Residual | None,
+    scaling: str | None,
+    show: int | None,
+    callback: Callable[[int, np.ndarray, float, float], bool | None] | None,
+) -> LMResult:
+    """The loop of :func:`levenberg_marquardt`, on checked arguments and functions that return checked values.
+
+    Parameters
+    ----------
+    residual : _Counted
+        ``x -> r`` of shape ``(M,)``, already checked (its ``calls`` are ``n_fev``).
+    normal : callable
+        ``(x, r) -> (J_rᵀJ_r, J_rᵀr, J_r or None)`` at a point whose residual ``r`` has just been
+        evaluated (``x0``, or a trial that lowered the error), already checked.
+    x : ndarray, shape (P,)
+        ``x0``, finite; ``residual`` has been called on it once.
+    r : ndarray, shape (M,)
+        ``residual(x0)``, finite, with a finite sum of squares.
+    epochs, goal, mu, mu_dec, mu_inc, mu_max, min_grad, ftol, xtol, max_fail, scaling, show, callback
+        As in :func:`levenberg_marquardt`, checked.
+    val_residual : callable, optional
+        ``x -> validation residuals`` (its ``args`` already bound).
+
+    Returns
+    -------
+    LMResult
+    """
+    n_errors = r.size
+    sse = _sum_of_squares(r)
     A, g, J = normal(x, r)
     check_finite(A, "J_rᵀJ_r at x0")
     check_finite(g, "J_rᵀr at x0")
@@ -606,7 +680,7 @@ def levenberg_marquardt(
                 step = damped_step(A, g, mu, d)
                 if step is not None:
                     x_new = x + step
-                    r_new = residual_at(x_new, n_errors)
+                    r_new = residual(x_new)
                     sse_new = _sum_of_squares(r_new)
                     if ftol > 0 or xtol > 0 or not accepted_any:  # else only the uphill hint would read it
                         tolerance_met, last_ratio = _converged(sse, sse_new, step, x, A, g, mu, d, ftol, xtol)
@@ -631,7 +705,7 @@ def levenberg_marquardt(
             f"interrupted (KeyboardInterrupt) after epoch {recorded[0]}: returning the result so far with "
             "stop='interrupted'. The code after this call goes on running; to stop it too (a loop over seeds, "
             "say), test res.stop == 'interrupted' and break",
-            stacklevel=2,
+            stacklevel=3,  # the call of levenberg_marquardt or train_lm
         )
     if show is not None:
         print(f"Stopped: {stop}")
@@ -655,7 +729,7 @@ def levenberg_marquardt(
         val_sse=np.array(val_hist) if val_residual is not None else None,
         epochs=epoch,
         stop=stop,
-        n_fev=n_fev,
+        n_fev=residual.calls,
         n_jev=n_jev,
         n_errors=n_errors,
         best_epoch=best_epoch,
@@ -894,8 +968,8 @@ def train_lm(
         """Outputs in the units of T: the scalings applied and undone around the layers."""
         return forward(w, inputs if x_scaling is None else x_scaling.apply(inputs))[1]
 
-    # The point of the latest residual and its forward trace. levenberg_marquardt evaluates the
-    # normal equations only at the point whose residual it has just evaluated (x0, or a trial it
+    # The point of the latest residual and its forward trace. The solver evaluates the normal
+    # equations only at the point whose residual it has just evaluated (x0, or a trial it
     # accepts), so they take the Jacobian from that trace: one forward pass fewer per epoch.
     latest: list = [None, None]
 
@@ -904,7 +978,9 @@ def train_lm(
         latest[:] = [w, acts]
         return (T - Y).ravel()
 
-    e0 = residual(w0)
+    x0 = w0.copy()  # the solver's own copy, as levenberg_marquardt makes
+    residual_at = _Counted(residual)
+    e0 = residual_at(x0)
     if not np.all(np.isfinite(e0)):
         raise ValueError(
             "The network's outputs at w0 are beyond float64 (the forward pass overflows): scale the inputs X "
@@ -915,19 +991,21 @@ def train_lm(
             f"The sum of squared errors at w0 is beyond float64 (largest |T − Y| = {np.max(np.abs(e0)):.3g}): "
             "scale the data, e.g. normalize='minmax', or start from smaller initial weights w0"
         )
+    epochs, goal, mu, mu_dec, mu_inc, mu_max, min_grad, max_fail = _check_options(
+        epochs, goal, mu, mu_dec, mu_inc, mu_max, min_grad, max_fail, scaling, show, callback
+    )
     started = False
 
-    def normal_equations(w: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    def normal_equations(w: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray, None]:
         nonlocal started
         acts = latest[1] if latest[0] is w else None
         normal = _accumulate(net, w, X_in, T_in, chunk, out_scale, acts)  # w, X_in, T_in checked above
         if not (started or is_finite(normal)):
             raise overflow_error("JᵀJ, Jᵀe or the sum of squared errors")  # at w0: refused
         started = True
-        # After w0, an overflow leaves inf or NaN in JᵀJ or Jᵀe, and levenberg_marquardt rejects the
-        # trial; testing them here as well cost 8 µs of 367 per epoch at N = 200.
-        JtJ, Jte, sse = normal
-        return JtJ, -Jte, sse  # r = e has ∂r/∂w = −J, so g = −Jᵀe
+        # After w0, an overflow leaves inf or NaN in JᵀJ or Jᵀe, and the solver rejects the trial;
+        # testing them here as well cost 8 µs of 367 per epoch at N = 200.
+        return normal.JtJ, -normal.Jte, None  # r = e has ∂r/∂w = −J, so g = −Jᵀe
 
     val_residual = None
     if val is not None:
@@ -949,11 +1027,11 @@ def train_lm(
             test_hist.append(test_sse(w))
             return callback(epoch, w, sse, mu) if callback is not None else None
 
-    res = levenberg_marquardt(
-        residual,
-        None,
-        w0,
-        normal_equations=normal_equations,
+    res = _solve(  # levenberg_marquardt's loop, without its checks of what the functions return
+        residual_at,
+        normal_equations,
+        x0,
+        e0,
         epochs=epochs,
         goal=goal,
         mu=mu,
