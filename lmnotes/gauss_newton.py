@@ -146,7 +146,7 @@ def _accumulate(
                 E *= scale
                 J = (J.reshape(E.shape[0], -1, net.n_params) * scale[:, None]).reshape(J.shape)
             e = E.ravel()
-            if JtJ is None:  # the first chunk's products are the sums so far: no zeros to add to
+            if JtJ is None:  # the first chunk: its products are the sums (no np.zeros + P×P sum: 5 µs of 400)
                 JtJ, Jte = J.T @ J, J.T @ e
             else:
                 JtJ += J.T @ J
