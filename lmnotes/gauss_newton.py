@@ -91,12 +91,12 @@ def gauss_newton(
     check_count(chunk, "chunk", 1, "a positive integer number of samples")
     scale = None if output_scale is None else check_vector(output_scale, net.n_outputs, "output_scale")
     result = _accumulate(net, w, X, T, chunk, scale)
-    if not is_finite(result):
+    if not _is_finite(result):
         raise overflow_error("JᵀJ, Jᵀe or the sum of squared errors")
     return result
 
 
-def is_finite(normal: GaussNewton) -> bool:
+def _is_finite(normal: GaussNewton) -> bool:
     """Whether ``JᵀJ``, ``Jᵀe`` and the SSE are all finite (none overflowed float64)."""
     JtJ, Jte, sse = normal
     return bool(np.isfinite(sse) and np.isfinite(Jte).all() and np.isfinite(JtJ).all())
@@ -132,7 +132,7 @@ def _accumulate(
     -------
     GaussNewton
         As :func:`gauss_newton`, but with ``inf`` or NaN entries where a sum overflowed (test
-        them with :func:`is_finite`).
+        them with :func:`_is_finite`).
     """
     JtJ = Jte = None
     sse = 0.0

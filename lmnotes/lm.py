@@ -31,7 +31,7 @@ import numpy as np
 from scipy.linalg.lapack import dposv
 
 from .forward import forward_trace
-from .gauss_newton import _accumulate, default_chunk, is_finite
+from .gauss_newton import _accumulate, _is_finite, default_chunk
 from .jacobian import overflow_error
 from .model import TrainedNetwork
 from .normalize import Normalizer, check_method, fit_normalizer
@@ -1006,7 +1006,7 @@ def train_lm(
         # w, X_in, T_in, chunk and out_scale are checked above: gauss_newton's checks of them would
         # cost 34 µs of 430 per epoch at N = 200.
         normal = _accumulate(net, w, X_in, T_in, chunk, out_scale, acts)
-        if not (started or is_finite(normal)):
+        if not (started or _is_finite(normal)):
             raise overflow_error("JᵀJ, Jᵀe or the sum of squared errors")  # at w0: refused
         started = True
         # After w0, an overflow leaves inf or NaN in JᵀJ or Jᵀe, and the solver rejects the trial;
