@@ -34,8 +34,9 @@ DIRECTION_ENTRIES = 1 << 14
 MAX_HESSIAN_BYTES = 1 << 28
 
 Parts = list[tuple[np.ndarray, np.ndarray]]
-#: One layer of the gradient's backward pass: ``(G_l, Δ_l, f_l'(Z_l))``, the slope ``None`` for a linear layer.
-Backward = list[tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+#: One layer of the gradient's backward pass: ``(G_l, Δ_l, f_l'(Z_l))``, the slope ``None`` for a
+#: linear layer; for the R-operator ``(f_l''(Z_l) ⊙ G_l, Δ_l, f_l'(Z_l))`` (see :func:`_backward`).
+Backward = list[tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]]
 
 
 def _check(net: Network, w: object, X: object, T: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -45,22 +46,31 @@ def _check(net: Network, w: object, X: object, T: object) -> tuple[np.ndarray, n
     return w, X, net.check_targets(T, X.shape[0])
 
 
-def _backward(net: Network, w: np.ndarray, acts: list[np.ndarray], T: np.ndarray) -> Backward:
+def _backward(net: Network, w: np.ndarray, acts: list[np.ndarray], T: np.ndarray, curvatures: bool = False) -> Backward:
     """Gradient backward pass: ``[(G_l, Δ_l, f_l')]`` for ``l = 1..L``, ``G_l = ∂E/∂A_l``, ``Δ_l = ∂E/∂Z_l``.
 
     All of shape (N, n_l). Each slope ``f_l'(Z_l)`` is computed once, here, and kept for the
     R-operator's passes (``None`` for a linear layer, whose slope is 1: ``Δ_l`` is ``G_l`` itself).
+    With ``curvatures`` (for the R-operator), ``G_l`` is overwritten by ``f_l''(Z_l) ⊙ G_l`` (``None``
+    for a linear layer), the only form in which the R-operator uses it, and ``Δ_1``, which it does
+    not use, is not formed: two arrays of the first layer's size fewer at the peak.
     """
     layers = net.layer_views(w)
     G = acts[-1] - T
-    back = []
+    back: Backward = []
     for l in range(net.n_layers, 0, -1):
         transfer = net.transfers[l - 1]
         slope = None if transfer.linear else transfer.d1(acts[l])
-        delta = G if slope is None else times_slope(G, slope)  # a saturated unit passes back exactly 0
-        back.append((G, delta, slope))
+        delta = None
+        if l > 1 or not curvatures:
+            delta = G if slope is None else times_slope(G, slope)  # a saturated unit passes back exactly 0
         if l > 1:  # G_0 = ∂E/∂X is not needed
-            G = product(delta, layers[l - 1][0])
+            G_below = product(delta, layers[l - 1][0])
+        if curvatures:  # G is ours: f'' ⊙ G overwrites it, exactly zero for a saturated unit
+            G = None if slope is None else times_slope(G, transfer.d2(acts[l]), out=G)
+        back.append((G, delta, slope))
+        if l > 1:
+            G = G_below
     return back[::-1]
 
 
@@ -152,7 +162,8 @@ def _r_products(
     Per-direction arrays have shape (Q, N, n_l). Layers whose block of ``V`` is zero are skipped,
     and so is every term that is zero because of them (``None`` stands for a zero array), and every
     product with a linear layer's slope 1 or curvature 0. The slopes ``f_l'`` come from the
-    gradient's backward pass ``back`` (:func:`_backward`). With ``exact_zeros``, every product
+    gradient's backward pass ``back``, and so do the curvatures ``f_l'' ⊙ G_l``, the same for
+    every direction (:func:`_backward` with ``curvatures``). With ``exact_zeros``, every product
     with ``f'`` or ``f''`` is exactly zero for a saturated unit (:func:`times_slope`), even where
     the other factor overflowed: the callers first try without (faster) and repeat with it only if
     the result is not finite. Written into ``out`` if given. Call it under
@@ -173,16 +184,14 @@ def _r_products(
     # starting from R{A_0} = 0 (the inputs do not depend on w). Each R{A_{l-1}} is used twice,
     # for R{Z_l} and for the term Δ_lᵀ R{A_{l-1}} of R{∂E/∂W_l}, and dropped at once; each R{Z_l}
     # is kept only as R{Z_l} ⊙ f''(Z_l) ⊙ G_l, what the backward pass needs, overwriting it. Fresh
-    # memory costs a page fault per 4 KiB, so a smaller peak is faster: on [1, 20, 1] with
-    # N = 1000 the peak fell from 1.65 to 1.16 MB and the page faults from 241 to 163 a product.
+    # memory costs a page fault per 4 KiB, so a smaller peak is faster: with the curvatures of
+    # _backward, the peak of a product on [1, 20, 1] with N = 1000 fell from 1.65 to 1.00 MB.
     RA: np.ndarray | None = None
     RZc: list[np.ndarray | None] = []
     cross: list[np.ndarray | None] = []
     for l in range(1, net.n_layers + 1):
-        G, delta, slope = back[l - 1]
+        curv, delta, slope = back[l - 1]
         cross.append(None if RA is None else delta.T @ RA)
-        # f'' ⊙ G_l is the same for every direction: formed once, before the per-direction arrays
-        curv = None if slope is None else times(G, net.transfers[l - 1].d2(acts[l]))
         rz = None
         if active[l - 1]:
             Vl, vb = dirs[l - 1]
@@ -193,7 +202,6 @@ def _r_products(
             rz = carried if rz is None else np.add(rz, carried, out=rz)
         RA = rz if rz is None or slope is None else times(rz, slope)
         RZc.append(None if rz is None or slope is None else times(rz, curv, out=rz))
-        del curv
 
     # Backward, from R{∂E/∂A_L} = R{Y}:  R{Δ_l} = f'' ⊙ R{Z_l} ⊙ G_l + f' ⊙ R{G_l},
     # R{G_{l-1}} = R{Δ_l} W_l + Δ_l V_l,  R{∂E/∂W_l} = R{Δ_l}ᵀ A_{l-1} + Δ_lᵀ R{A_{l-1}},
@@ -251,7 +259,7 @@ def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
     v = check_vector(v, net.n_params, "v")
     acts = forward_trace(net, w, X)
     with np.errstate(over="ignore", invalid="ignore"):
-        back = _backward(net, w, acts, T)
+        back = _backward(net, w, acts, T, curvatures=True)
         Hv = _r_products(net, w, acts, back, v[None, :])[0]
         if not np.all(np.isfinite(Hv)):
             Hv = _r_products(net, w, acts, back, v[None, :], exact_zeros=True)[0]
@@ -302,7 +310,7 @@ def loss_hessian(net: Network, w: object, X: object, T: object) -> np.ndarray:
     chunk = max(1, DIRECTION_ENTRIES // (X.shape[0] * max(net.sizes[1:])))
     H = np.empty((net.n_params, net.n_params))
     with np.errstate(over="ignore", invalid="ignore"):
-        back = _backward(net, w, acts, T)
+        back = _backward(net, w, acts, T, curvatures=True)
         for first, _, stop in net._offsets:  # chunks inside one layer's block: the other blocks are skipped
             for start in range(first, stop, chunk):
                 end = min(start + chunk, stop)
