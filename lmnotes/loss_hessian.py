@@ -261,8 +261,9 @@ def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         back = _backward(net, w, acts, T, curvatures=True)
         Hv = _r_products(net, w, acts, back, v[None, :])[0]
-        if not np.all(np.isfinite(Hv)):
-            Hv = _r_products(net, w, acts, back, v[None, :], exact_zeros=True)[0]
+        if np.isfinite(Hv).all():
+            return Hv
+        Hv = _r_products(net, w, acts, back, v[None, :], exact_zeros=True)[0]
     return check_representable(Hv, "The Hessian-vector product")
 
 
