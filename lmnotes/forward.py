@@ -35,7 +35,19 @@ def forward_trace(net: Network, w: np.ndarray, X: np.ndarray) -> list[np.ndarray
 
 
 def affine(A: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """The net inputs ``A Wᵀ + b`` of a layer for a batch ``A`` of shape ``(N, n_in)``, as a new array."""
+    """The net inputs ``Z = A Wᵀ + b`` of a layer for a batch, as a new array.
+
+    Parameters
+    ----------
+    A : ndarray, shape (N, n_in)
+        The layer's inputs, one sample a row.
+    W : ndarray, shape (n_out, n_in)
+    b : ndarray, shape (n_out,)
+
+    Returns
+    -------
+    Z : ndarray, shape (N, n_out)
+    """
     Z = product(A, W.T)
     Z += b
     return Z
@@ -47,5 +59,14 @@ def product(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     With an inner dimension of 1 the product is an outer product, which ``np.dot`` computes about
     four times faster than ``@`` does (12 µs against 50 µs for a (1000, 1) by (1, 20) product,
     numpy 2.4 with OpenBLAS); for other shapes ``@`` is as fast or faster.
+
+    Parameters
+    ----------
+    A : ndarray, shape (m, k)
+    B : ndarray, shape (k, n)
+
+    Returns
+    -------
+    ndarray, shape (m, n)
     """
     return np.dot(A, B) if A.shape[1] == 1 else A @ B

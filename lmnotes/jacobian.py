@@ -176,8 +176,7 @@ def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     return J if bounded else check_representable(J, "The Jacobian")
 
 
-#: ``log(1e300)``: below it, a bound leaves room for the few further sums and products.
-LOG_1E300 = math.log(1e300)
+_LOG_1E300 = math.log(1e300)  # below it, a bound leaves room for the few further sums and products
 
 
 def cannot_overflow(net: Network, w: np.ndarray, X: np.ndarray) -> bool:
@@ -189,11 +188,22 @@ def cannot_overflow(net: Network, w: np.ndarray, X: np.ndarray) -> bool:
     below ``B = x Π_l (n_{l-1} + 1) n_l m``. If ``B < 1e300`` (compared in logarithms) nothing
     overflows, and the result needs no check: two reductions over ``w`` and ``X`` instead of four
     over every ``S_l`` and ``A_l``.
+
+    Parameters
+    ----------
+    net : Network
+    w : ndarray, shape (n_params,), checked
+    X : ndarray, shape (N, D), checked
+
+    Returns
+    -------
+    bool
+        True if nothing can overflow; False means only that the bound cannot tell.
     """
     m = max(1.0, float(np.abs(w).max()))  # floats: comparing numpy scalars costs more than the reductions
     x = max(1.0, float(np.abs(X).max()))
     log_bound = math.log(x) + sum(math.log((a + 1) * b * m) for a, b in zip(net.sizes[:-1], net.sizes[1:]))
-    return log_bound < LOG_1E300
+    return log_bound < _LOG_1E300
 
 
 def jacobian_and_outputs(net: Network, w: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
