@@ -269,7 +269,7 @@ def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     ``S_1 W_1`` without keeping the intermediate ones. The sweep starts at ``f_L' ⊙ W_L`` (the
     rows of ``W_L`` scaled), not at a product with ``diag(f_L')`` or an identity, and with a
     linear output its first product is taken with ``W_L`` and ``W_{L-1}`` joined
-    (:func:`_sweep_top`): besides the forward pass, its matrix products cost
+    (``_sweep_top``): besides the forward pass, its matrix products cost
     ``2 N K Σ_{l=1}^{L-1} n_l n_{l-1}`` flops.
 
     Parameters

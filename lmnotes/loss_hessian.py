@@ -34,8 +34,8 @@ DIRECTION_ENTRIES = 1 << 14
 MAX_HESSIAN_BYTES = 1 << 28
 
 Parts = list[tuple[np.ndarray, np.ndarray]]
-#: One layer of the gradient's backward pass: ``(G_l, Δ_l, f_l'(Z_l))``, the slope ``None`` for a
-#: linear layer; for the R-operator ``(f_l''(Z_l) ⊙ G_l, Δ_l, f_l'(Z_l))`` (see :func:`_backward`).
+# Per layer, the gradient's backward pass: (G_l, Δ_l, f_l'(Z_l)), the slope None for a linear
+# layer; for the R-operator (f_l''(Z_l) ⊙ G_l, Δ_l, f_l'(Z_l)) (see _backward).
 Backward = list[tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]]
 
 
