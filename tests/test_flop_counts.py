@@ -15,6 +15,7 @@ from lmnotes import Network
 from lmnotes.forward import forward_trace
 from lmnotes.input_hessian import input_hessian
 from lmnotes.jacobian import input_jacobian, weight_jacobian
+from lmnotes.loss_hessian import _backward, _r_products
 
 
 class Counted(np.ndarray):
@@ -34,11 +35,12 @@ class Counted(np.ndarray):
         return result.view(Counted) if isinstance(result, np.ndarray) else result
 
     def __array_function__(self, func, types, args, kwargs):
-        # np.dot is not a ufunc: the forward pass uses it for products with one input
+        # np.dot is not a ufunc: the forward pass uses it for products with one input. Results of
+        # other functions (np.concatenate, say) stay counted, so that products with them are tallied.
         result = super().__array_function__(func, types, args, kwargs)
         if func is np.dot:
             Counted.flops += 2 * np.shape(args[0])[-1] * np.size(result)
-        return result
+        return result.view(Counted) if type(result) is np.ndarray else result
 
 
 def count(f, net, w, X):
@@ -104,3 +106,20 @@ def test_input_hessian_activation_sensitivities_start_without_a_product(rng):
         flops, H = count(lambda nt, v, x: input_hessian(nt, v, x, block=N), net, w, X)
         assert flops == expected, sizes
         np.testing.assert_allclose(np.asarray(H), input_hessian(net, w, X), rtol=1e-13, atol=1e-13)
+
+
+def test_hessian_vector_product_costs_6NQ_plus_10NQ1(rng):
+    # Forward 2NQ; gradient backward pass 2NQ' (no product through W_1); the R-operator's forward
+    # pass 2NQ + 2NQ' (+ 2NQ' for Δ_lᵀ R{A_{l-1}}), its backward pass 2NQ + 2NQ' + 2NQ'.
+    def hvp_arithmetic(net, w, X, T, v):
+        acts = forward_trace(net, w, X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _r_products(net, w, acts, _backward(net, w, acts, T, curvatures=True), v[None, :])[0]
+
+    for net, w, X in random_cases(rng, 40):
+        sizes, L, N = net.sizes, net.n_layers, X.shape[0]
+        T, v = rng.normal(size=(N, net.n_outputs)), rng.normal(size=net.n_params)
+        Counted.flops = 0
+        Hv = hvp_arithmetic(net, *(np.asarray(a).view(Counted) for a in (w, X, T, v)))
+        assert Counted.flops == 6 * N * products(sizes, 1, L) + 10 * N * products(sizes, 2, L), sizes
+        np.testing.assert_allclose(np.asarray(Hv), net.hvp(w, X, T, v), rtol=1e-12, atol=1e-12)
