@@ -165,8 +165,8 @@ def weight_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     ValueError
         If the result overflows float64 (see :func:`check_representable`).
     """
-    acts = forward_trace(net, w, X)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        acts = forward_trace(net, w, X)
         sens = sensitivities(net, w, acts)
         J = _assemble(net, sens, acts)
         if cannot_overflow(net, w, X):
@@ -287,10 +287,10 @@ def input_jacobian(net: Network, w: np.ndarray, X: np.ndarray) -> np.ndarray:
     ValueError
         If the result overflows float64 (see :func:`check_representable`).
     """
-    acts = forward_trace(net, w, X)
     layers = net.layer_views(w)
-    n_samples, n_out = acts[-1].shape
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        acts = forward_trace(net, w, X)
+        n_samples, n_out = acts[-1].shape
         G, top = _sweep_top(net, layers, acts)
         # Each lower layer: S_l = G diag(f_l'), in place (the trace is ours alone, so f_l'(z_l)
         # overwrites A_l), then one (N*K, n_l) @ (n_l, n_{l-1}) BLAS product for G = S_l W_l.

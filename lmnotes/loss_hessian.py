@@ -272,8 +272,8 @@ def hvp(net: Network, w: object, X: object, T: object, v: object) -> np.ndarray:
     """
     w, X, T = _check(net, w, X, T)
     v = check_vector(v, net.n_params, "v")
-    acts = forward_trace(net, w, X)
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        acts = forward_trace(net, w, X)
         back = _backward(net, w, acts, T, curvatures=True)
         Hv = _r_products(net, w, acts, back, v[None, :])[0]
         if np.isfinite(Hv).all():

@@ -35,7 +35,9 @@ def check_finite(arr: np.ndarray, name: str) -> None:
     either sign, make the sum non-finite). Only a sum that is not finite, which an overflow of the
     sum of finite entries can also cause, is followed by the entry-by-entry test.
     """
-    if not np.isfinite(np.add.reduce(arr, axis=None)) and not np.all(np.isfinite(arr)):
+    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf and an overflowing sum are expected here
+        total = np.add.reduce(arr, axis=None)
+    if not np.isfinite(total) and not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must hold finite values only; got {bad} NaN or infinite entries")
 
