@@ -154,3 +154,20 @@ def test_real_dtypes_are_converted_exactly(net, dtype, rng):
     Y = net.forward(w, X_low)
     assert Y.dtype == np.float64
     assert np.array_equal(Y, net.forward(w.astype(np.float64), X_low.astype(np.float64)))
+
+
+@pytest.mark.parametrize(
+    "values, bad",
+    [([np.inf, -np.inf], 2), ([1e308, 1e308, -1.0], 0), ([np.nan, 1.0], 1), ([-1e308, -1e308, np.inf], 1)],
+)
+def test_the_finiteness_test_counts_exactly_and_warns_nothing(values, bad):
+    # One pass (a sum) decides in the common case; a sum that is not finite, from inf - inf or an
+    # overflow of finite entries, falls back to the entry-by-entry test, silently.
+    from lmnotes.validation import check_finite
+
+    with np.errstate(all="raise"):
+        if bad:
+            with pytest.raises(ValueError, match=f"got {bad} NaN or infinite"):
+                check_finite(np.array(values), "X")
+        else:
+            check_finite(np.array(values), "X")
