@@ -855,8 +855,10 @@ def train_lm(
     The error is ``e = t − y`` (all ``N·K`` entries stacked sample by sample), ``J = ∂y/∂w``,
     and each trial step is ``Δw = (JᵀJ + μI)⁻¹ Jᵀe``. ``JᵀJ`` and ``Jᵀe`` are accumulated over
     chunks of samples as :func:`lmnotes.gauss_newton` does, once per epoch, and reused by all the
-    μ trials of the epoch; their Jacobian comes from the forward pass that the accepted trial has
-    just run for its error, so each trial costs one forward pass. trainlm's stopping rules only:
+    μ trials of the epoch. When the data fit in one chunk, their Jacobian comes from the forward
+    pass that the accepted trial has just run for its error, so each trial costs one forward pass;
+    with more samples than a chunk, each chunk runs its own forward pass, so that the epoch's
+    memory stays bounded by ``chunk``. trainlm's stopping rules only:
     MINPACK's ``ftol`` and ``xtol`` are off.
 
     With ``normalize`` the network is ``y = reverse_T(f(w, apply_X(x)))`` (see
@@ -974,12 +976,17 @@ def train_lm(
     # The point of the latest residual and its forward trace. The solver evaluates the normal
     # equations only at the point whose residual it has just evaluated (x0, or a trial it
     # accepts), so they take the Jacobian from that trace: one forward pass fewer per epoch, which
-    # saves 41 µs of 430 per epoch at N = 200 (the sine benchmark's 1-20-1 network).
+    # saves 41 µs of 430 per epoch at N = 200 (the sine benchmark's 1-20-1 network). Only when the
+    # data fit in one chunk: a trace of more samples, kept while JᵀJ is accumulated, would raise
+    # the epoch's peak memory past what ``chunk`` promises (277 → 437 MB at N = 200000 on
+    # [10, 50, 50, 1]); then each chunk runs its own forward pass, a small part of its cost there.
     latest: list = [None, None]
+    keep_trace = X_in.shape[0] <= chunk
 
     def residual(w: np.ndarray) -> np.ndarray:
         acts, Y = forward(w, X_in)
-        latest[:] = [w, acts]
+        if keep_trace:
+            latest[:] = [w, acts]
         return (T - Y).ravel()
 
     x0 = w0.copy()  # the solver's own copy, as levenberg_marquardt makes

@@ -146,3 +146,16 @@ def test_normal_equations_from_a_trace_equal_gauss_newton(rng, chunk, scaled):
     want = lmnotes.gauss_newton(net, w, X, T, chunk=chunk, output_scale=scale)
     for a, b in zip(got, want):  # a chunk's forward pass may round otherwise than its rows of the whole one
         assert rel_err(a, b) < 1e-13
+
+
+@pytest.mark.parametrize("chunk, passes_per_jev", [(4, 3), (13, 0), (50, 0)])
+def test_train_lm_keeps_the_trace_only_when_the_data_fit_in_one_chunk(rng, forward_passes, chunk, passes_per_jev):
+    """With more samples than a chunk, the trace of all of them is not kept while JᵀJ is
+    accumulated (it would raise the epoch's peak memory past what chunk bounds): each chunk of the
+    normal equations runs its own forward pass (13 samples in chunks of 4: three of 4 rows, one of 1)."""
+    net = Network([2, 5, 2])
+    X, T = problem(rng, net.sizes, 13)
+    forward_passes["N"] = 4
+    res = lmnotes.train_lm(net, X, T, epochs=6, chunk=chunk)
+    assert res.n_jev > 3
+    assert forward_passes["calls"] == passes_per_jev * res.n_jev
