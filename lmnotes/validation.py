@@ -31,13 +31,10 @@ def as_float_array(value: object, name: str) -> np.ndarray:
 def check_finite(arr: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` if ``arr`` holds NaN or infinity.
 
-    One pass without a temporary: a finite sum proves every entry finite (a NaN, or infinities of
-    either sign, make the sum non-finite). Only a sum that is not finite, which an overflow of the
-    sum of finite entries can also cause, is followed by the entry-by-entry test.
+    ``np.isfinite(arr).all()``, the method rather than ``np.all``'s Python wrapper: about 2 µs for
+    a small array, where a finite sum under ``np.errstate`` (which silences ``inf - inf``) takes 4.
     """
-    with np.errstate(over="ignore", invalid="ignore"):  # inf - inf and an overflowing sum are expected here
-        total = np.add.reduce(arr, axis=None)
-    if not np.isfinite(total) and not np.all(np.isfinite(arr)):
+    if not np.isfinite(arr).all():
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise ValueError(f"{name} must hold finite values only; got {bad} NaN or infinite entries")
 

@@ -161,8 +161,8 @@ def test_real_dtypes_are_converted_exactly(net, dtype, rng):
     [([np.inf, -np.inf], 2), ([1e308, 1e308, -1.0], 0), ([np.nan, 1.0], 1), ([-1e308, -1e308, np.inf], 1)],
 )
 def test_the_finiteness_test_counts_exactly_and_warns_nothing(values, bad):
-    # One pass (a sum) decides in the common case; a sum that is not finite, from inf - inf or an
-    # overflow of finite entries, falls back to the entry-by-entry test, silently.
+    # Infinities of both signs, NaN, and finite entries whose sum overflows: counted exactly, and
+    # no floating-point warning (or error, under errstate(all="raise")) on the way.
     from lmnotes.validation import check_finite
 
     with np.errstate(all="raise"):
