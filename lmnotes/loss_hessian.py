@@ -176,7 +176,10 @@ def _r_products(
         (V[:, start:mid].reshape(n_dirs, n_out, n_in), V[:, mid:stop])
         for (start, mid, stop), n_in, n_out in zip(net._offsets, net.sizes[:-1], net.sizes[1:])
     ]
-    active = [bool(Vl.any() or vb.any()) for Vl, vb in dirs]
+    if n_dirs == 1:  # one direction (hvp): use every block; testing them costs more than it saves
+        active = [True] * net.n_layers
+    else:  # rows of the identity (loss_hessian): most blocks are zero
+        active = [bool(Vl.any() or vb.any()) for Vl, vb in dirs]
     if not any(active):
         return np.zeros((n_dirs, net.n_params)) if out is None else _zero(out)
 
