@@ -15,7 +15,7 @@ from lmnotes import Network
 from lmnotes.forward import forward_trace
 from lmnotes.input_hessian import input_hessian
 from lmnotes.jacobian import input_jacobian, weight_jacobian
-from lmnotes.loss_hessian import _backward, _r_products
+from lmnotes.loss_hessian import _backward, _hvp_one_hidden_layer, _r_products
 
 
 class Counted(np.ndarray):
@@ -122,4 +122,17 @@ def test_hessian_vector_product_costs_6NQ_plus_10NQ1(rng):
         Counted.flops = 0
         Hv = hvp_arithmetic(net, *(np.asarray(a).view(Counted) for a in (w, X, T, v)))
         assert Counted.flops == 6 * N * products(sizes, 1, L) + 10 * N * products(sizes, 2, L), sizes
+        np.testing.assert_allclose(np.asarray(Hv), net.hvp(w, X, T, v), rtol=1e-12, atol=1e-12)
+
+
+def test_the_one_hidden_layer_hvp_costs_the_same_6NQ_plus_10NQ1(rng):
+    for _ in range(30):
+        sizes = (int(rng.integers(1, 9)), int(rng.integers(1, 9)), int(rng.integers(1, 4)))
+        net = Network(sizes, str(rng.choice(["tansig", "logsig"])))
+        N = int(rng.integers(1, 7))
+        w, X = net.init_weights(seed=int(rng.integers(1000))), rng.normal(size=(N, sizes[0]))
+        T, v = rng.normal(size=(N, sizes[-1])), rng.normal(size=net.n_params)
+        Counted.flops = 0
+        Hv = _hvp_one_hidden_layer(net, *(np.asarray(a).view(Counted) for a in (w, X, T, v)))
+        assert Counted.flops == 6 * N * products(sizes, 1, 2) + 10 * N * products(sizes, 2, 2), sizes
         np.testing.assert_allclose(np.asarray(Hv), net.hvp(w, X, T, v), rtol=1e-12, atol=1e-12)
