@@ -404,9 +404,9 @@ def input_jvp(net: Network, w: np.ndarray, X: np.ndarray, V: np.ndarray) -> np.n
     ValueError
         If the result overflows float64 (see :func:`check_representable`).
     """
-    acts = forward_trace(net, w, X)
     T = V
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        acts = forward_trace(net, w, X)
         for (W, _), transfer, A in zip(net.layer_views(w), net.transfers, acts[1:]):
             T = T @ W.T
             if not transfer.linear:
@@ -440,10 +440,10 @@ def input_vjp(net: Network, w: np.ndarray, X: np.ndarray, U: np.ndarray) -> np.n
     ValueError
         If the result overflows float64 (see :func:`check_representable`).
     """
-    acts = forward_trace(net, w, X)
     layers = net.layer_views(w)
     G = U
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        acts = forward_trace(net, w, X)
         for l in range(net.n_layers - 1, -1, -1):
             transfer = net.transfers[l]
             if not transfer.linear:

@@ -103,9 +103,9 @@ def sse_and_gradient(net: Network, w: np.ndarray, X: np.ndarray, T: np.ndarray) 
     gradient : ndarray, shape (P,)
         ``∇E = −Jᵀe``, by backpropagation.
     """
-    acts = forward_trace(net, w, X)
-    e = T - acts[-1]
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # the callers report an overflow
+        acts = forward_trace(net, w, X)
+        e = T - acts[-1]
         back = _backward(net, w, acts, T)
         gradient = _flatten(net, [(delta.T @ A, delta.sum(axis=0)) for (_, delta, _), A in zip(back, acts[:-1])], ())
         return float(np.sum(e * e)), gradient
@@ -384,10 +384,10 @@ def loss_hessian(net: Network, w: object, X: object, T: object) -> np.ndarray:
             f"than MAX_HESSIAN_BYTES = {MAX_HESSIAN_BYTES / 2**20:.0f} MiB: use hvp(w, X, T, v) for products H v "
             "(e.g. in an iterative eigen- or linear solver) instead of the whole matrix"
         )
-    acts = forward_trace(net, w, X)
     chunk = max(1, DIRECTION_ENTRIES // (X.shape[0] * max(net.sizes[1:])))
     H = np.empty((net.n_params, net.n_params))
-    with np.errstate(over="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below
+        acts = forward_trace(net, w, X)
         back = _backward(net, w, acts, T, curvatures=True)
         for first, _, stop in net._offsets:  # chunks inside one layer's block: the other blocks are skipped
             for start in range(first, stop, chunk):
