@@ -117,10 +117,10 @@ def test_one_direction_equals_a_row_of_the_hessian():
 @pytest.mark.parametrize("sizes, n, most", [([1, 20, 1], 1000, 4.5), ([4, 16, 16, 2], 500, 6.5)])
 def test_hvp_holds_few_arrays_at_its_peak(sizes, n, most):
     # Fresh memory costs page faults: the R-operator drops each R{A_l} once used and keeps R{Z_l}
-    # only as R{Z_l} ⊙ f'' ⊙ G_l, the backward pass keeps f'' ⊙ G_l instead of G_l and skips Δ_1,
-    # and a narrow output layer carries R{G} down in one product; one hidden layer has its own
-    # kernel. The peak stays below 4.5 and 6.5 arrays of N K max(n_l) entries (the trace, the
-    # backward pass and the R-arrays together): 4.2 and 6.2; it was 10.3 and 7.9.
+    # only as R{Z_l} ⊙ f'' ⊙ G_l, the backward pass keeps f'' ⊙ G_l instead of G_l and skips Δ_1;
+    # one hidden layer has its own kernel. The peak stays below 4.5 and 6.5 arrays of N K max(n_l)
+    # entries (the trace, the backward pass and the R-arrays together): 4.2 and 6.2; it was 10.3
+    # and 7.9.
     net = Network(sizes)
     rng = np.random.default_rng(0)
     w, X = net.init_weights(seed=0), rng.normal(size=(n, sizes[0]))
